@@ -56,6 +56,8 @@ export const S3_ERRORS = {
   InvalidBucketOwnerAWSAccountID: [400, 'The value of the expected bucket owner parameter must be an AWS Account ID.'],
   UnexpectedContent: [400, 'This request does not support content'],
   UnresolvableGrantByEmailAddress: [400, 'The email address you provided does not match any account on record.'],
+  // added by src/s3/ops (delete, copy, multipart)
+  NoSuchVersion: [404, 'The specified version does not exist.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type S3ErrorCode = keyof typeof S3_ERRORS;
