@@ -79,6 +79,7 @@ export async function serve(argv: string[]): Promise<void> {
     extraTrackers: (opt('extra-trackers') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     insecureSseC,
     fsync: parseBool(opt('fsync') ?? 'true'),
+    pieceHashing: process.env.SEEDBUCKET_UNSAFE_NO_PIECE_HASHING !== '1',
   };
   const domain = opt('domain');
   if (domain) config.domain = domain;

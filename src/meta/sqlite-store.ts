@@ -33,7 +33,7 @@ CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
 CREATE TABLE IF NOT EXISTS parts (
   upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   last_modified INTEGER NOT NULL, blob_id TEXT NOT NULL, blob_length INTEGER NOT NULL, part_hashes TEXT NOT NULL,
-  PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;
+  blob_iv TEXT, PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (blob_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS garbage (blob_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
@@ -42,12 +42,12 @@ interface ObjectRow {
   bucket: string; key: Buffer; version_id: string; size: number; etag: string; last_modified: number;
   owner: string; metadata: string; acl: string; segments: string; parts_count: number | null;
   piece_length: number; pieces: Buffer; pieces_root: Buffer | null; piece_layer: Buffer | null;
-  sse: string | null; checksums: string | null;
+  sse: string | null; checksums: string | null; info_hash: Buffer | null; info_hash_v2: Buffer | null;
 }
 
 interface PartRow {
   upload_id: string; part_number: number; size: number; etag: string; last_modified: number;
-  blob_id: string; blob_length: number; part_hashes: string;
+  blob_id: string; blob_length: number; part_hashes: string; blob_iv: string | null;
 }
 
 interface UploadRow {
@@ -73,6 +73,8 @@ function toObject(r: ObjectRow): ObjectRecord {
   if (r.parts_count !== null) rec.partsCount = r.parts_count;
   if (r.sse) rec.sse = JSON.parse(r.sse);
   if (r.checksums) rec.checksums = JSON.parse(r.checksums);
+  if (r.info_hash) rec.infoHash = r.info_hash;
+  if (r.info_hash_v2) rec.infoHashV2 = r.info_hash_v2;
   return rec;
 }
 
@@ -80,7 +82,7 @@ function toPart(r: PartRow): PartRecord {
   const h = JSON.parse(r.part_hashes) as { pieceLength: number; predictedOffset: number; pieces: string; pieceLayer?: string };
   return {
     uploadId: r.upload_id, partNumber: r.part_number, size: r.size, etag: r.etag, lastModified: r.last_modified,
-    segment: { blobId: r.blob_id, length: r.blob_length },
+    segment: { blobId: r.blob_id, length: r.blob_length, ...(r.blob_iv !== null ? { iv: r.blob_iv } : {}) },
     partHashes: {
       pieceLength: h.pieceLength, predictedOffset: h.predictedOffset, pieces: Buffer.from(h.pieces, 'base64'),
       ...(h.pieceLayer !== undefined ? { pieceLayer: Buffer.from(h.pieceLayer, 'base64') } : {}),
@@ -132,6 +134,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    // Databases made before parts kept the IV of their SSE-C encryption.
+    const partColumns = this.#db.prepare('PRAGMA table_info(parts)').all() as { name: string }[];
+    if (!partColumns.some((c) => c.name === 'blob_iv')) this.#db.exec('ALTER TABLE parts ADD COLUMN blob_iv TEXT');
     const p = (sql: string) => this.#db.prepare(sql);
     this.#s = {
       getObject: p('SELECT * FROM objects WHERE bucket = ? AND key = ?'),
@@ -150,8 +155,8 @@ export class SqliteMetadataStore implements MetadataStore {
       dropGarbage: p('DELETE FROM garbage WHERE blob_id = ?'),
       allGarbage: p('SELECT blob_id FROM garbage'),
       getPart: p('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?'),
-      insertPart: p(`INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, last_modified, blob_id, blob_length, part_hashes)
-        VALUES (@upload_id, @part_number, @size, @etag, @last_modified, @blob_id, @blob_length, @part_hashes)`),
+      insertPart: p(`INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, last_modified, blob_id, blob_length, part_hashes, blob_iv)
+        VALUES (@upload_id, @part_number, @size, @etag, @last_modified, @blob_id, @blob_length, @part_hashes, @blob_iv)`),
       partsOf: p('SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
       allPartsOf: p('SELECT * FROM parts WHERE upload_id = ?'),
       deleteParts: p('DELETE FROM parts WHERE upload_id = ?'),
@@ -381,10 +386,11 @@ export class SqliteMetadataStore implements MetadataStore {
 
   listUploads(bucket: string, q: ListUploadsQuery): MultipartUploadRecord[] {
     const prefix = keyBytes(q.prefix);
+    const from = q.fromBytes && Buffer.compare(q.fromBytes, prefix) > 0 ? q.fromBytes : prefix;
     const rows = (q.keyMarker !== undefined
       ? this.#db.prepare(`SELECT * FROM uploads WHERE bucket = ? AND (key > ? OR (key = ? AND upload_id > ?)) AND key >= ?
-          ORDER BY key, upload_id LIMIT ?`).all(bucket, keyBytes(q.keyMarker), keyBytes(q.keyMarker), q.uploadIdMarker ?? '\uffff', prefix, q.limit)
-      : this.#db.prepare('SELECT * FROM uploads WHERE bucket = ? AND key >= ? ORDER BY key, upload_id LIMIT ?').all(bucket, prefix, q.limit)) as UploadRow[];
+          ORDER BY key, upload_id LIMIT ?`).all(bucket, keyBytes(q.keyMarker), keyBytes(q.keyMarker), q.uploadIdMarker ?? '\uffff', from, q.limit)
+      : this.#db.prepare('SELECT * FROM uploads WHERE bucket = ? AND key >= ? ORDER BY key, upload_id LIMIT ?').all(bucket, from, q.limit)) as UploadRow[];
     const out: MultipartUploadRecord[] = [];
     for (const r of rows) {
       if (prefix.length > 0 && (r.key.length < prefix.length || r.key.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0)) break;
@@ -399,7 +405,7 @@ export class SqliteMetadataStore implements MetadataStore {
       const old = this.#s.getPart!.get(part.uploadId, part.partNumber) as PartRow | undefined;
       this.#s.insertPart!.run({
         upload_id: part.uploadId, part_number: part.partNumber, size: part.size, etag: part.etag, last_modified: part.lastModified,
-        blob_id: part.segment.blobId, blob_length: part.segment.length,
+        blob_id: part.segment.blobId, blob_length: part.segment.length, blob_iv: part.segment.iv ?? null,
         part_hashes: JSON.stringify({
           pieceLength: part.partHashes.pieceLength, predictedOffset: part.partHashes.predictedOffset,
           pieces: part.partHashes.pieces.toString('base64'),
@@ -433,10 +439,14 @@ export class SqliteMetadataStore implements MetadataStore {
     })();
   }
 
-  completeUpload(uploadId: string, rec: ObjectRecord): string[] {
+  completeUpload(uploadId: string, rec: ObjectRecord): string[] | undefined {
     return this.#db.transaction(() => {
+      if (!this.#s.getUpload!.get(uploadId)) return undefined;
+      const partBlobs = (this.#s.allPartsOf!.all(uploadId) as PartRow[]).map((p) => p.blob_id);
+      const current = new Set(partBlobs);
+      if (rec.segments.some((s) => !current.has(s.blobId))) return undefined;
       const used = new Set(rec.segments.map((s) => s.blobId));
-      const unusedParts = (this.#s.allPartsOf!.all(uploadId) as PartRow[]).map((p) => p.blob_id).filter((id) => !used.has(id));
+      const unusedParts = partBlobs.filter((id) => !used.has(id));
       const replaced = this.#garbageOf(rec.bucket, rec.key).filter((id) => !used.has(id));
       this.#s.deleteParts!.run(uploadId);
       this.#s.deleteUpload!.run(uploadId);

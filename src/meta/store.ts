@@ -15,6 +15,8 @@ export interface ListUploadsQuery {
   prefix: string;
   keyMarker?: string;
   uploadIdMarker?: string;
+  /** return uploads whose key is greater than or equal to these raw bytes (used to skip past a common prefix) */
+  fromBytes?: Buffer;
   limit: number;
 }
 
@@ -72,8 +74,12 @@ export interface MetadataStore {
   listParts(uploadId: string, afterPartNumber: number, limit: number): PartRecord[];
   /** garbage: blobs of the aborted upload's parts */
   abortUpload(uploadId: string): string[] | undefined;
-  /** The object takes over `usedParts`' blobs; other parts of the upload and the replaced object become garbage. */
-  completeUpload(uploadId: string, rec: ObjectRecord): string[];
+  /**
+   * The object takes over the blobs of the parts in its segments; other parts of the upload and the replaced
+   * object become garbage. undefined (nothing changed) when the upload is gone or a part in `rec.segments`
+   * is no longer one of its parts (aborted, completed or re-uploaded meanwhile).
+   */
+  completeUpload(uploadId: string, rec: ObjectRecord): string[] | undefined;
 
   // blob bookkeeping
   isBlobReferenced(blobId: string): boolean;

@@ -113,6 +113,9 @@ export interface ObjectRecord {
   hashes: PieceHashes;       // v1 always; v2 fields when computed
   sse?: SseCustomer;
   checksums?: Record<string, string>;  // e.g. { CRC32: 'base64' }
+  /** info-hashes of the torrent last issued for this version (set by GetObjectTorrent) */
+  infoHash?: Buffer;
+  infoHashV2?: Buffer;
 }
 
 export interface MultipartUploadRecord {

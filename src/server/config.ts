@@ -20,6 +20,11 @@ export interface ServerConfig {
   tls?: { cert: string; key: string };
   /** fsync object data before acknowledging a write */
   fsync: boolean;
+  /**
+   * Piece hashing at write time. Only the benchmarks turn it off (SEEDBUCKET_UNSAFE_NO_PIECE_HASHING=1),
+   * to measure what it costs; objects written without it have no torrent.
+   */
+  pieceHashing: boolean;
 }
 
 export const DEV_ACCESS_KEY = 'seedbucket';

@@ -17,6 +17,7 @@ export interface Services {
   collectGarbage(blobIds: string[]): void;
   /** writes in flight, so shutdown can wait for them */
   inflight: Set<Promise<unknown>>;
+  usage: import('./usage.ts').UsageMeter;
 }
 
 export interface RequestContext {
@@ -39,6 +40,8 @@ export interface RequestContext {
   charged: boolean;
   /** bytes of payload sent, for usage accounting */
   bytesOut: number;
+  /** bytes of request body received, for usage accounting */
+  bytesIn: number;
 }
 
 export interface Reply {

@@ -9,6 +9,7 @@ import type { CredentialLookup } from '../s3/auth/types.ts';
 import { resolveAddress, parseQuery } from '../s3/addressing.ts';
 import { S3Error, isS3Error } from '../s3/errors.ts';
 import { HANDLERS } from '../s3/handlers.ts';
+import { corsHeadersFor } from '../s3/ops/bucket-config.ts';
 import type { OperationName } from '../s3/operations.ts';
 import { routeRequest } from '../s3/router.ts';
 import { errorXml } from '../s3/xml.ts';
@@ -35,6 +36,7 @@ async function sendReply(ctx: RequestContext, reply: Reply): Promise<void> {
     if (v !== undefined) res.setHeader(k, typeof v === 'number' ? String(v) : v);
   }
   if (ctx.charged) res.setHeader('x-amz-request-charged', 'requester');
+  for (const [k, v] of Object.entries(corsHeadersFor(ctx))) res.setHeader(k, v);
   const body = reply.body;
   try {
     if (body === undefined || ctx.req.method === 'HEAD') {
@@ -94,8 +96,10 @@ async function handleRequest(services: Services, req: IncomingMessage, res: Serv
   const ctx: RequestContext = {
     services, req, res, requestId, op: 'ListBuckets' as OperationName, address: { target: 'service', virtualHost: false },
     rawPath, rawQuery, query: new Map(), auth: { principal: null, payload: { type: 'unsigned' }, presigned: false },
-    caller: null, charged: false, bytesOut: 0,
+    caller: null, charged: false, bytesOut: 0, bytesIn: 0,
   };
+  // Counted off the socket: a 'data' listener on req would put the body in flowing mode before the handler reads it.
+  const socketBytesAtStart = req.socket.bytesRead;
   const started = Date.now();
   try {
     ctx.query = parseQuery(rawQuery);
@@ -114,8 +118,17 @@ async function handleRequest(services: Services, req: IncomingMessage, res: Serv
     const err = isS3Error(e) ? e : internalError(e, ctx);
     sendError(ctx, err);
   } finally {
+    ctx.bytesIn = req.socket.bytesRead - socketBytesAtStart;
+    recordUsage(ctx);
     log.debug({ id: requestId, op: ctx.op, method: req.method, url, status: res.statusCode, ms: Date.now() - started });
   }
+}
+
+/** Charge the request to whoever pays: the requester on Requester Pays buckets, else the bucket owner (or the caller, for requests on no bucket). */
+function recordUsage(ctx: RequestContext): void {
+  const payer = ctx.charged ? ctx.caller?.accountId : (ctx.bucket?.ownerAccountId ?? ctx.caller?.accountId);
+  if (!payer) return;
+  ctx.services.usage.record(payer, ctx.op, ctx.charged ? 'requester' : 'owner', ctx.bytesIn, ctx.bytesOut);
 }
 
 function internalError(e: unknown, ctx: RequestContext): S3Error {

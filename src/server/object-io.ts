@@ -9,6 +9,7 @@ import { PartHasher } from '../torrent/part-hasher.ts';
 import { PieceHasher } from '../torrent/piece-hasher.ts';
 
 export interface HashPlan {
+  /** 0: no piece hashing (benchmark reference only) */
   pieceLength: number;
   v2: boolean;
   /** set for multipart parts: hash on the grid the part has if it starts here */
@@ -38,6 +39,7 @@ class WriteDigest extends Transform {
   constructor(plan: HashPlan, maxSize: number) {
     super({ highWaterMark: 1 << 20 });
     this.#maxSize = maxSize;
+    if (plan.pieceLength === 0) return;
     if (plan.predictedOffset !== undefined) this.#part = new PartHasher(plan.pieceLength, plan.predictedOffset, { v2: plan.v2 });
     else this.#pieces = new PieceHasher(plan.pieceLength, { v2: plan.v2 });
   }
@@ -56,7 +58,8 @@ class WriteDigest extends Transform {
 
   result(): { pieceHashes?: PieceHashes; partHashes?: PartPieceHashes } {
     if (this.#pieces) return { pieceHashes: this.#pieces.digest() };
-    return { partHashes: this.#part!.digest() };
+    if (this.#part) return { partHashes: this.#part.digest() };
+    return { pieceHashes: { pieceLength: 0, pieces: Buffer.alloc(0) } };
   }
 }
 

@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.ts';
 import type { Services } from './context.ts';
 import { createS3Server } from './http.ts';
 import { log } from './log.ts';
+import { UsageMeter } from './usage.ts';
 
 export interface RunningServer {
   services: Services;
@@ -26,7 +27,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   const recovered = await blobs.recover((id) => meta.isBlobReferenced(id));
   const services: Services = {
-    config, meta, blobs, inflight: new Set(),
+    config, meta, blobs, inflight: new Set(), usage: new UsageMeter(meta),
     collectGarbage(ids) {
       for (const id of ids) blobs.remove(id, () => meta.forgetGarbage([id]));
     },
@@ -56,6 +57,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         s3.closeIdleConnections();
       });
       await Promise.allSettled([...services.inflight]);
+      services.usage.close();
       meta.close();
     },
   };

@@ -87,7 +87,7 @@ function partRange(o: ObjectRecord, partNumber: string): { start: number; end: n
 
 async function getOrHead(ctx: RequestContext, withBody: boolean): Promise<Reply> {
   const o = ctx.object!;
-  const sseKey = parseSseCustomerHeaders(ctx.req.headers);
+  const sseKey = parseSseCustomerHeaders(ctx.req.headers, undefined, 'read');
   checkSseCustomerKey(o.sse, sseKey);
   checkConditions(ctx, o);
   const headers: Record<string, string | number> = objectHeaders(o);

@@ -61,7 +61,7 @@ export const putObject: Handler = async (ctx) => {
   const sse = sseKeyFor(ctx);
   const payload = payloadOf(ctx);
   const written = await writeBlob(ctx.services.blobs, payload.body,
-    { pieceLength: pieceLengthFor(size), v2: torrentFormatFor(ctx) === 'hybrid' },
+    { pieceLength: ctx.services.config.pieceHashing ? pieceLengthFor(size) : 0, v2: torrentFormatFor(ctx) === 'hybrid' },
     { maxSize: MAX_PUT_SIZE, expectedSize: size, ...(sse ? { sse } : {}) });
   const checksum = payload.checksum();
   const rec: ObjectRecord = {

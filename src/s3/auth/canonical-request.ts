@@ -1,0 +1,46 @@
+import type { AuthRequest } from './types.ts';
+import { canonicalQuery } from './query.ts';
+import { canonicalComponent } from './uri-encoding.ts';
+
+/**
+ * Canonical URI candidates. S3 does not double-encode: the canonical form is the decoded path
+ * re-encoded strictly ('/' kept). Some clients sign the path exactly as they sent it (e.g. a
+ * lower-case escape, or a '$' left bare), so that form is tried as well.
+ */
+export function canonicalUris(rawPath: string): string[] {
+  const path = rawPath === '' ? '/' : rawPath;
+  const canonical = canonicalComponent(path, true);
+  return canonical === path ? [canonical] : [canonical, path];
+}
+
+const collapse = (v: string): string => v.trim().replace(/\s+/g, ' ');
+
+/** Value of one signed header as SigV4 canonicalises it (several occurrences joined with ','). */
+export function canonicalHeaderValue(req: AuthRequest, name: string): string {
+  const lower = name.toLowerCase();
+  if (req.rawHeaders) {
+    const values: string[] = [];
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      if (req.rawHeaders[i]?.toLowerCase() === lower) values.push(collapse(req.rawHeaders[i + 1] ?? ''));
+    }
+    if (values.length > 0) return values.join(',');
+  }
+  const v = req.headers[lower];
+  if (v === undefined) return '';
+  return Array.isArray(v) ? v.map(collapse).join(',') : collapse(v);
+}
+
+export interface CanonicalParts {
+  signedHeaders: readonly string[];
+  payloadHash: string;
+  /** query parameter left out of the canonical query (X-Amz-Signature for presigned URLs) */
+  excludeParam?: string;
+}
+
+/** The canonical request for each canonical-URI candidate (usually one). */
+export function canonicalRequests(req: AuthRequest, parts: CanonicalParts): string[] {
+  const query = canonicalQuery(req.rawQuery, parts.excludeParam);
+  const headerLines = parts.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req, h)}\n`).join('');
+  const tail = `${query}\n${headerLines}\n${parts.signedHeaders.join(';')}\n${parts.payloadHash}`;
+  return canonicalUris(req.rawPath).map((uri) => `${req.method}\n${uri}\n${tail}`);
+}

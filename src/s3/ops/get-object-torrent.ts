@@ -1,0 +1,83 @@
+import { isAnonymouslyReadable } from '../../access/authorize.ts';
+import type { ObjectRecord } from '../../meta/types.ts';
+import type { Handler, RequestContext } from '../../server/context.ts';
+import { buildTorrent } from '../../torrent/metainfo.ts';
+import { torrentName } from '../../torrent/torrent-name.ts';
+import { VERSION } from '../../version.ts';
+import { S3Error } from '../errors.ts';
+import { presignUrl, uriEncode } from '../presign-url.ts';
+import { torrentFormatFor } from './put-object.ts';
+
+/** How long the presigned web-seed URL of a private object's torrent stays valid. */
+const PRIVATE_WEB_SEED_SECONDS = 24 * 3600;
+
+function announceUrls(ctx: RequestContext): { announce: string; announceList: string[][] } {
+  const { config } = ctx.services;
+  const own = config.trackerUrl ?? `${new URL(config.publicUrl!).protocol}//${new URL(config.publicUrl!).hostname}:6969/announce`;
+  return { announce: own, announceList: [[own], ...config.extraTrackers.map((t) => [t])] };
+}
+
+/** BEP 19 web seed: the object's own GET URL (path style), presigned when the object is private. */
+function webSeedUrl(ctx: RequestContext, o: ObjectRecord, isPrivate: boolean): string {
+  const { config } = ctx.services;
+  const base = config.publicUrl!;
+  if (!isPrivate) return `${base}/${uriEncode(o.bucket, false)}/${uriEncode(o.key, true)}`;
+  const key = ctx.services.meta.getKey(ctx.caller!.accessKeyId)!;
+  return presignUrl({
+    baseUrl: base, bucket: o.bucket, key: o.key, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey,
+    region: config.region, expiresSeconds: PRIVATE_WEB_SEED_SECONDS,
+  });
+}
+
+/** RFC 6266: a quoted ASCII fallback, plus filename* when the name is not plain ASCII. */
+export function attachmentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  if (ascii === filename) return `attachment; filename="${ascii}"`;
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${uriEncode(filename, false)}`;
+}
+
+export const getObjectTorrent: Handler = async (ctx) => {
+  const o = ctx.object!;
+  const { config, meta } = ctx.services;
+  if (o.sse) {
+    throw new S3Error('InvalidRequest', 'Torrents are not available for objects encrypted with a customer-provided key (SSE-C): peers could not be served the bytes without the key.');
+  }
+  if (o.size >= config.torrentMaxSize) {
+    throw new S3Error('InvalidRequest', `Torrent creation is not supported for objects larger than ${config.torrentMaxSize}`);
+  }
+  if (o.hashes.pieceLength === 0) {
+    throw new S3Error('InvalidRequest', 'This object was written by a server running with piece hashing off (a benchmark setting) and has no torrent.');
+  }
+  const isPrivate = !isAnonymouslyReadable(o.acl);
+  // Objects hashed before the bucket switched to hybrid have no v2 hashes: they keep v1 torrents.
+  const format = torrentFormatFor(ctx) === 'hybrid' && o.hashes.piecesRoot !== undefined ? 'hybrid' : 'v1';
+  const name = torrentName(o.key);
+  const { announce, announceList } = announceUrls(ctx);
+  const built = buildTorrent({
+    name, length: o.size, hashes: o.hashes, format, private: isPrivate, bucket: o.bucket, key: o.key,
+    announce, announceList, urlList: [webSeedUrl(ctx, o, isPrivate)],
+    creationDate: Math.floor(o.lastModified / 1000), createdBy: `seedbucket/${VERSION}`,
+  });
+  // Remembered so the seeder and tracker can find the object by info-hash; written only when it changes.
+  if (!o.infoHash?.equals(built.infoHash) || (built.infoHashV2 && !o.infoHashV2?.equals(built.infoHashV2))) {
+    meta.setInfoHashes(o.bucket, o.key, o.versionId, built.infoHash, built.infoHashV2);
+  }
+  return {
+    headers: {
+      'content-type': 'application/x-bittorrent',
+      'content-disposition': attachmentDisposition(`${name}.torrent`),
+      'last-modified': new Date(o.lastModified).toUTCString(),
+    },
+    body: built.torrent,
+  };
+};
+
+export const getBucketTorrent: Handler = async () => {
+  throw new S3Error('RequestTorrentOfBucketError');
+};
+
+export const torrentMethodNotAllowed: Handler = async (ctx) => {
+  throw new S3Error('MethodNotAllowed', `The specified method is not allowed against this resource: ${ctx.req.method} on ?torrent.`, {
+    Method: ctx.req.method ?? '', ResourceType: 'OBJECT',
+  }, { allow: 'GET' });
+};
