@@ -20,9 +20,13 @@ const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).u
 export function presignUrl(opts: {
   method?: string; baseUrl: string; bucket: string; key: string; accessKeyId: string; secretAccessKey: string;
   region: string; expiresSeconds: number; now?: number;
+  /** the encoded request path to sign and send, if not `/<bucket>/<key>` with the key's slashes kept */
+  path?: string;
+  /** extra query parameters, signed (e.g. x-amz-request-payer) */
+  query?: [string, string][];
 }): string {
   const base = new URL(opts.baseUrl);
-  const path = `/${uriEncode(opts.bucket, false)}/${uriEncode(opts.key, true)}`;
+  const path = opts.path ?? `/${uriEncode(opts.bucket, false)}/${uriEncode(opts.key, true)}`;
   const now = new Date(opts.now ?? Date.now());
   const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
@@ -33,6 +37,7 @@ export function presignUrl(opts: {
     ['X-Amz-Date', amzDate],
     ['X-Amz-Expires', String(opts.expiresSeconds)],
     ['X-Amz-SignedHeaders', 'host'],
+    ...(opts.query ?? []),
   ];
   const query = params.map(([k, v]) => `${uriEncode(k, false)}=${uriEncode(v, false)}`).sort().join('&');
   const canonical = [opts.method ?? 'GET', path, query, `host:${base.host}\n`, 'host', 'UNSIGNED-PAYLOAD'].join('\n');

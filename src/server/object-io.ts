@@ -1,20 +1,13 @@
-import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createSseCipher, newSseIv, type SseCustomerKey } from '../access/sse-c.ts';
 import type { PartPieceHashes, PieceHashes, Segment } from '../meta/types.ts';
 import { S3Error } from '../s3/errors.ts';
 import type { BlobStore, BlobWriter } from '../storage/blob-store.ts';
-import { PartHasher } from '../torrent/part-hasher.ts';
-import { PieceHasher } from '../torrent/piece-hasher.ts';
+import { hashPool, type PooledDigest } from './hash-pool.ts';
+import { WriteDigest, type DigestResult, type HashPlan } from './write-digest.ts';
 
-export interface HashPlan {
-  /** 0: no piece hashing (benchmark reference only) */
-  pieceLength: number;
-  v2: boolean;
-  /** set for multipart parts: hash on the grid the part has if it starts here */
-  predictedOffset?: number;
-}
+export type { HashPlan } from './write-digest.ts';
 
 export interface WrittenBlob {
   writer: BlobWriter;
@@ -25,23 +18,39 @@ export interface WrittenBlob {
   partHashes?: PartPieceHashes;
 }
 
-/**
- * Everything a write computes from the plaintext in one pass: size, MD5 (the ETag) and piece
- * hashes. Piece hashing here is what lets GetObjectTorrent answer without reading the object.
- */
-class WriteDigest extends Transform {
-  size = 0;
-  readonly md5: Hash = createHash('md5');
-  readonly #pieces?: PieceHasher;
-  readonly #part?: PartHasher;
-  readonly #maxSize: number;
+/** Uploads at least this large are hashed on the worker pool; smaller ones inline (messaging would cost more). */
+const POOL_THRESHOLD = 1 << 20;
+/** Bytes an upload may have handed to its hash worker and not yet seen hashed: bounds memory per upload. */
+const MAX_UNHASHED = 8 << 20;
 
-  constructor(plan: HashPlan, maxSize: number) {
+/**
+ * Counts the plaintext and hashes it, inline or on the pool, passing bytes on to the blob unchanged.
+ * The stream does not finish until the digest is complete, so a written blob always has its hashes.
+ */
+class DigestStage extends Transform {
+  size = 0;
+  result: DigestResult | undefined;
+  readonly #maxSize: number;
+  readonly #inline?: WriteDigest;
+  readonly #pooled?: PooledDigest;
+  #unhashed = 0;
+  #waiting: (() => void) | undefined;
+
+  constructor(plan: HashPlan, maxSize: number, expectedSize: number | undefined) {
     super({ highWaterMark: 1 << 20 });
     this.#maxSize = maxSize;
-    if (plan.pieceLength === 0) return;
-    if (plan.predictedOffset !== undefined) this.#part = new PartHasher(plan.pieceLength, plan.predictedOffset, { v2: plan.v2 });
-    else this.#pieces = new PieceHasher(plan.pieceLength, { v2: plan.v2 });
+    if (hashPool.size > 0 && expectedSize !== undefined && expectedSize >= POOL_THRESHOLD) {
+      this.#pooled = hashPool.open(plan, (bytes) => {
+        this.#unhashed -= bytes;
+        if (this.#waiting && this.#unhashed <= MAX_UNHASHED) {
+          const resume = this.#waiting;
+          this.#waiting = undefined;
+          resume();
+        }
+      });
+    } else {
+      this.#inline = new WriteDigest(plan);
+    }
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -50,16 +59,30 @@ class WriteDigest extends Transform {
       cb(new S3Error('EntityTooLarge'));
       return;
     }
-    this.md5.update(chunk);
-    this.#pieces?.update(chunk);
-    this.#part?.update(chunk);
-    cb(null, chunk);
+    this.push(chunk);
+    if (this.#inline) {
+      this.#inline.update(chunk);
+      cb();
+      return;
+    }
+    this.#pooled!.update(chunk);
+    this.#unhashed += chunk.length;
+    if (this.#unhashed > MAX_UNHASHED) this.#waiting = () => cb();
+    else cb();
   }
 
-  result(): { pieceHashes?: PieceHashes; partHashes?: PartPieceHashes } {
-    if (this.#pieces) return { pieceHashes: this.#pieces.digest() };
-    if (this.#part) return { partHashes: this.#part.digest() };
-    return { pieceHashes: { pieceLength: 0, pieces: Buffer.alloc(0) } };
+  override _flush(cb: TransformCallback): void {
+    if (this.#inline) {
+      this.result = this.#inline.digest();
+      cb();
+      return;
+    }
+    this.#pooled!.finish().then((r) => { this.result = r; cb(); }, (e: Error) => cb(e));
+  }
+
+  override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
+    this.#pooled?.abort();
+    cb(err);
   }
 }
 
@@ -71,8 +94,20 @@ export async function writeBlob(
   blobs: BlobStore, body: Readable, plan: HashPlan,
   opts: { maxSize: number; expectedSize?: number; sse?: SseCustomerKey },
 ): Promise<WrittenBlob> {
-  const writer = await blobs.create();
-  const digest = new WriteDigest(plan, opts.maxSize);
+  // A verified body can fail (Content-MD5, checksum) before the pipeline below is attached: a small
+  // body may end while the blob file is created. Without a listener that 'error' would crash the
+  // process; the pipeline still sees the stored error and rejects with it.
+  const early = (): void => {};
+  body.on('error', early);
+  let writer: BlobWriter;
+  try {
+    writer = await blobs.create();
+  } catch (e) {
+    body.off('error', early);
+    body.destroy();
+    throw e;
+  }
+  const digest = new DigestStage(plan, opts.maxSize, opts.expectedSize);
   const iv = opts.sse ? newSseIv() : undefined;
   try {
     if (opts.sse && iv) await pipeline(body, digest, createSseCipher(opts.sse, iv), writer.stream);
@@ -82,10 +117,13 @@ export async function writeBlob(
   } catch (e) {
     writer.discard();
     throw e;
+  } finally {
+    body.off('error', early);
   }
   const segment: Segment = { blobId: writer.blobId, length: digest.size };
   if (iv) segment.iv = iv.toString('base64');
-  return { writer, segment, size: digest.size, md5: digest.md5.digest(), ...digest.result() };
+  const { md5, pieceHashes, partHashes } = digest.result!;
+  return { writer, segment, size: digest.size, md5, ...(pieceHashes ? { pieceHashes } : {}), ...(partHashes ? { partHashes } : {}) };
 }
 
 /**

@@ -132,8 +132,8 @@ export class AwsChunkedDecoder {
     this.trailerBytes += line.length + 2;
     if (this.trailerBytes > MAX_TRAILER_BYTES) throw malformed('trailer too large');
     if (line === '') {
-      // One blank line may sit between the final chunk and the trailers (some clients send the
-      // final chunk's empty data CRLF); a blank after trailers, or with none expected, ends the body.
+      // Blank lines before the first trailing header are skipped (the AWS docs' example sends the
+      // final chunk's empty-data CRLF first); a blank after trailers, or with none expected, ends the body.
       if (this.trailers.size > 0 || this.trailerSignature !== undefined || !this.expectTrailer) this.finishTrailers();
       return;
     }

@@ -1,6 +1,6 @@
 import type { AuthRequest } from './types.ts';
 import { canonicalQuery } from './query.ts';
-import { canonicalComponent } from './uri-encoding.ts';
+import { canonicalPath } from './uri-encoding.ts';
 
 /**
  * Canonical URI candidates. S3 does not double-encode: the canonical form is the decoded path
@@ -9,7 +9,7 @@ import { canonicalComponent } from './uri-encoding.ts';
  */
 export function canonicalUris(rawPath: string): string[] {
   const path = rawPath === '' ? '/' : rawPath;
-  const canonical = canonicalComponent(path, true);
+  const canonical = canonicalPath(path);
   return canonical === path ? [canonical] : [canonical, path];
 }
 

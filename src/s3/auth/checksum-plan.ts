@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { S3Error } from '../errors.ts';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, checksumHeader, decodeBase64, decodeChecksum, UNSUPPORTED_ALGORITHMS } from './checksums.ts';
-import type { PayloadMode } from './types.ts';
+import { decodedQuery } from './query.ts';
+import type { AuthRequest, AuthResult } from './types.ts';
 
 /** What the body must be checked against, read from the request headers before the body. */
 export interface ChecksumPlan {
@@ -72,8 +73,23 @@ function requestedAlgorithm(headers: IncomingHttpHeaders): ChecksumAlgorithm | u
   throw new S3Error('InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.');
 }
 
+/**
+ * A presigned URL carries the x-amz-* "headers" it was signed with as query parameters (the SDK
+ * puts x-amz-checksum-crc32 / x-amz-sdk-checksum-algorithm there); they bind the upload like headers.
+ */
+function checksumParams(rawQuery: string): IncomingHttpHeaders {
+  const params: IncomingHttpHeaders = {};
+  for (const [name, values] of decodedQuery(rawQuery)) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm') params[lower] = values.join(',');
+  }
+  return params;
+}
+
 /** Throws S3Error for malformed or contradictory checksum headers. */
-export function checksumPlan(headers: IncomingHttpHeaders, payload: PayloadMode): ChecksumPlan {
+export function checksumPlan(req: AuthRequest, auth: AuthResult): ChecksumPlan {
+  const headers = auth.presigned ? { ...checksumParams(req.rawQuery), ...req.headers } : req.headers;
+  const payload = auth.payload;
   const plan: ChecksumPlan = {};
   const md5 = contentMd5(headers);
   if (md5) plan.md5 = md5;

@@ -21,7 +21,7 @@ export interface VerifiedBody {
  * commits a bad body. Malformed checksum headers throw S3Error synchronously, before any reading.
  */
 export function verifiedBody(source: Readable, req: AuthRequest, auth: AuthResult): VerifiedBody {
-  const verifier = new BodyVerifier(auth.payload, checksumPlan(req.headers, auth.payload));
+  const verifier = new BodyVerifier(auth.payload, checksumPlan(req, auth));
   source.on('error', (err) => verifier.destroy(asBodyError(err)));
   finished(source, { writable: false }, (err) => {
     if (err && !verifier.destroyed) verifier.destroy(asBodyError(err));

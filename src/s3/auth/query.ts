@@ -1,4 +1,4 @@
-import { canonicalComponent, percentDecode } from './uri-encoding.ts';
+import { canonicalQueryComponent, percentDecode } from './uri-encoding.ts';
 
 export interface RawQueryParam { rawName: string; rawValue: string }
 
@@ -18,8 +18,8 @@ export function splitQuery(rawQuery: string): RawQueryParam[] {
 export function decodedQuery(rawQuery: string): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const { rawName, rawValue } of splitQuery(rawQuery)) {
-    const name = percentDecode(rawName).toString('utf8');
-    const value = percentDecode(rawValue).toString('utf8');
+    const name = percentDecode(rawName, true).toString('utf8');
+    const value = percentDecode(rawValue, true).toString('utf8');
     const list = map.get(name);
     if (list) list.push(value);
     else map.set(name, [value]);
@@ -28,16 +28,16 @@ export function decodedQuery(rawQuery: string): Map<string, string[]> {
 }
 
 /**
- * SigV4 canonical query string: each name and value decoded and strictly re-encoded, sorted by
+ * SigV4 canonical query string: each name and value decoded ('+' as a space) and strictly re-encoded, sorted by
  * name then value (byte order of the encoded form), `name=value` joined with '&'.
  * `exclude` drops a parameter by name (X-Amz-Signature for presigned URLs).
  */
 export function canonicalQuery(rawQuery: string, exclude?: string): string {
   const pairs: Array<[string, string]> = [];
   for (const { rawName, rawValue } of splitQuery(rawQuery)) {
-    const name = canonicalComponent(rawName, false);
+    const name = canonicalQueryComponent(rawName);
     if (name === exclude) continue;
-    pairs.push([name, canonicalComponent(rawValue, false)]);
+    pairs.push([name, canonicalQueryComponent(rawValue)]);
   }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return pairs.map(([n, v]) => `${n}=${v}`).join('&');

@@ -29,7 +29,3 @@ export function signatureMatches(signingKey: Buffer, text: string, provided: str
   if (!HEX_SIGNATURE.test(provided)) return false;
   return timingSafeEqual(expected, Buffer.from(provided, 'hex'));
 }
-
-export function isHexSignature(s: string): boolean {
-  return HEX_SIGNATURE.test(s);
-}

@@ -16,14 +16,19 @@ function hexValue(code: number): number {
 }
 
 /**
- * Percent-decodes to raw bytes. Only `%XY` escapes are decoded (`+` stays `+`, as AWS SDKs never
- * send a bare `+` for a space); a `%` not followed by two hex digits is kept as a literal `%`.
+ * Percent-decodes to raw bytes; a `%` not followed by two hex digits is kept as a literal `%`.
+ * `plusIsSpace`: in a query string a bare `+` means a space, as S3 (and the router's query parser)
+ * read it — SDKs always send a literal plus as %2B. In a path `+` is a plus.
  * Characters above 0x7F (not possible on the wire, Node rejects them) are taken as UTF-8.
  */
-export function percentDecode(s: string): Buffer {
+export function percentDecode(s: string, plusIsSpace = false): Buffer {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const code = s.charCodeAt(i);
+    if (code === 0x2b && plusIsSpace) {
+      out.push(0x20);
+      continue;
+    }
     if (code === 0x25 && i + 2 < s.length) {
       const hi = hexValue(s.charCodeAt(i + 1));
       const lo = hexValue(s.charCodeAt(i + 2));
@@ -53,7 +58,12 @@ export function uriEncode(bytes: Uint8Array, keepSlash: boolean): string {
   return out;
 }
 
-/** Decode then strictly re-encode: the canonical form of one path or query component. */
-export function canonicalComponent(raw: string, keepSlash: boolean): string {
-  return uriEncode(percentDecode(raw), keepSlash);
+/** Decode then strictly re-encode: the canonical form of a path ('/' kept, '+' literal). */
+export function canonicalPath(raw: string): string {
+  return uriEncode(percentDecode(raw), true);
+}
+
+/** Decode then strictly re-encode: the canonical form of a query name or value. */
+export function canonicalQueryComponent(raw: string): string {
+  return uriEncode(percentDecode(raw, true), false);
 }

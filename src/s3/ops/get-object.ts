@@ -97,9 +97,6 @@ async function getOrHead(ctx: RequestContext, withBody: boolean): Promise<Reply>
     if (!ctx.caller) throw new S3Error('InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.');
     headers[name] = v;
   }
-  if (o.checksums && ctx.req.headers['x-amz-checksum-mode'] === 'ENABLED' && !o.partsCount) {
-    for (const [alg, v] of Object.entries(o.checksums)) headers[`x-amz-checksum-${alg.toLowerCase()}`] = v;
-  }
   if (o.partsCount) headers['x-amz-mp-parts-count'] = o.partsCount;
   const partNumber = ctx.query.get('partNumber');
   let range = partNumber !== undefined ? partRange(o, partNumber) : parseRange(header(ctx, 'range'), o.size);
@@ -111,6 +108,11 @@ async function getOrHead(ctx: RequestContext, withBody: boolean): Promise<Reply>
     status = 206;
     ({ start, end } = range);
     headers['content-range'] = `bytes ${start}-${end - 1}/${o.size}`;
+  }
+  // A full-object checksum describes the whole body only: S3 leaves it out of ranged and part responses
+  // (clients in checksum mode ENABLED would otherwise fail validation of a 206 body).
+  if (o.checksums && ctx.req.headers['x-amz-checksum-mode'] === 'ENABLED' && !o.partsCount && !range) {
+    for (const [alg, v] of Object.entries(o.checksums)) headers[`x-amz-checksum-${alg.toLowerCase()}`] = v;
   }
   headers['content-length'] = end - start;
   if (!withBody || end === start) return { status, headers };
