@@ -5,7 +5,7 @@ import { S3Error } from './errors.ts';
 
 /** The request's payload, decoded and verified (aws-chunked, signatures, checksums). */
 export function payloadOf(ctx: RequestContext): ReturnType<typeof verifiedBody> {
-  return verifiedBody(ctx.req, { method: ctx.req.method ?? 'GET', rawPath: ctx.rawPath, rawQuery: ctx.rawQuery, headers: ctx.req.headers }, ctx.auth);
+  return verifiedBody(ctx.req, { method: ctx.req.method ?? 'GET', rawPath: ctx.rawPath, rawQuery: ctx.rawQuery, headers: ctx.req.headers, rawHeaders: ctx.req.rawHeaders }, ctx.auth);
 }
 
 /** Small XML bodies (configuration, Delete, CompleteMultipartUpload): read fully, with a cap. */

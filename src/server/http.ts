@@ -106,7 +106,7 @@ async function handleRequest(services: Services, req: IncomingMessage, res: Serv
     ctx.address = resolveAddress(req.headers.host, rawPath, services.config.domain);
     ctx.op = routeRequest({ method: req.method ?? 'GET', target: ctx.address.target, query: ctx.query, headers: req.headers });
     if (ctx.op !== 'PreflightRequest') {
-      ctx.auth = authenticate({ method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers }, credentialLookup(services), {
+      ctx.auth = authenticate({ method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders }, credentialLookup(services), {
         region: services.config.region,
       });
       ctx.caller = callerOf(services, ctx.auth.principal);
