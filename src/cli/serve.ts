@@ -25,6 +25,8 @@ Options:
   --tls-cert <pem>           serve HTTPS with this certificate (PEM file)
   --tls-key <pem>            private key for --tls-cert
   --insecure-sse-c           accept SSE-C (customer-provided keys) over plain HTTP; for local testing only
+  --upload-limit <rate>      cap the server's total upload in bytes per second, e.g. 32MiB; GETs, web seeds
+                             and the seeder share it (default: unlimited)
   --fsync <true|false>       fsync object data before acknowledging a write (default true)
   -h, --help                 show this help
 
@@ -40,7 +42,7 @@ export async function serve(argv: string[]): Promise<void> {
       domain: { type: 'string' }, 'public-url': { type: 'string' }, 'tracker-url': { type: 'string' },
       'extra-trackers': { type: 'string' }, 'torrent-format': { type: 'string' }, 'torrent-max-size': { type: 'string' },
       'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'insecure-sse-c': { type: 'boolean' },
-      fsync: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      fsync: { type: 'string' }, 'upload-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -80,6 +82,7 @@ export async function serve(argv: string[]): Promise<void> {
     insecureSseC,
     fsync: parseBool(opt('fsync') ?? 'true'),
     pieceHashing: process.env.SEEDBUCKET_UNSAFE_NO_PIECE_HASHING !== '1',
+    uploadLimit: parseSize((opt('upload-limit') ?? '0').replace(/\/s$/i, '')),
   };
   const domain = opt('domain');
   if (domain) config.domain = domain;

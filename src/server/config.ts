@@ -25,6 +25,8 @@ export interface ServerConfig {
    * to measure what it costs; objects written without it have no torrent.
    */
   pieceHashing: boolean;
+  /** bytes per second the server uploads in total (GETs, web seeds, seeder); 0: unlimited */
+  uploadLimit: number;
 }
 
 export const DEV_ACCESS_KEY = 'seedbucket';

@@ -18,6 +18,7 @@ export interface Services {
   /** writes in flight, so shutdown can wait for them */
   inflight: Set<Promise<unknown>>;
   usage: import('./usage.ts').UsageMeter;
+  uploadBudget: import('./upload-budget.ts').UploadBudget;
 }
 
 export interface RequestContext {

@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.ts';
 import type { Services } from './context.ts';
 import { createS3Server } from './http.ts';
 import { log } from './log.ts';
+import { UploadBudget } from './upload-budget.ts';
 import { UsageMeter } from './usage.ts';
 
 export interface RunningServer {
@@ -27,7 +28,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   const recovered = await blobs.recover((id) => meta.isBlobReferenced(id));
   const services: Services = {
-    config, meta, blobs, inflight: new Set(), usage: new UsageMeter(meta),
+    config, meta, blobs, inflight: new Set(), usage: new UsageMeter(meta), uploadBudget: new UploadBudget(config.uploadLimit),
     collectGarbage(ids) {
       for (const id of ids) blobs.remove(id, () => meta.forgetGarbage([id]));
     },

@@ -1,9 +1,11 @@
-import { checkSseCustomerKey, parseSseCustomerHeaders } from '../../access/sse-c.ts';
+import { pipeline } from 'node:stream/promises';
+import { checkSseCustomerKey } from '../../access/sse-c.ts';
 import type { ObjectRecord } from '../../meta/types.ts';
 import type { Handler, Reply, RequestContext } from '../../server/context.ts';
 import { readObjectRange } from '../../server/object-io.ts';
 import { S3Error } from '../errors.ts';
 import { objectHeaders } from '../object-headers.ts';
+import { sseKeyFor } from './put-object.ts';
 
 const OVERRIDES: Record<string, string> = {
   'response-content-type': 'content-type',
@@ -87,7 +89,8 @@ function partRange(o: ObjectRecord, partNumber: string): { start: number; end: n
 
 async function getOrHead(ctx: RequestContext, withBody: boolean): Promise<Reply> {
   const o = ctx.object!;
-  const sseKey = parseSseCustomerHeaders(ctx.req.headers, undefined, 'read');
+  // Through sseKeyFor: a customer key is refused over plain HTTP on reads too, as S3 refuses it.
+  const sseKey = sseKeyFor(ctx, undefined, 'read');
   checkSseCustomerKey(o.sse, sseKey);
   checkConditions(ctx, o);
   const headers: Record<string, string | number> = objectHeaders(o);
@@ -116,7 +119,13 @@ async function getOrHead(ctx: RequestContext, withBody: boolean): Promise<Reply>
   }
   headers['content-length'] = end - start;
   if (!withBody || end === start) return { status, headers };
-  return { status, headers, body: readObjectRange(ctx.services.blobs, o.segments, start, end, sseKey) };
+  const body = readObjectRange(ctx.services.blobs, o.segments, start, end, sseKey);
+  const { uploadBudget } = ctx.services;
+  if (!uploadBudget.limited) return { status, headers, body };
+  const throttled = uploadBudget.throttle();
+  // pipeline, not pipe: a client hanging up must also end the read (and release the blobs it pins).
+  pipeline(body, throttled).catch(() => {});
+  return { status, headers, body: throttled };
 }
 
 export const getObject: Handler = (ctx) => getOrHead(ctx, true);

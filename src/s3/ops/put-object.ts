@@ -15,9 +15,12 @@ export function torrentFormatFor(ctx: RequestContext): TorrentFormat {
   return ctx.bucket?.torrentFormat ?? ctx.services.config.torrentFormat;
 }
 
-/** SSE-C key of the request, refused over plain HTTP unless the server allows it for local testing. */
-export function sseKeyFor(ctx: RequestContext, prefix?: string): SseCustomerKey | undefined {
-  const key = parseSseCustomerHeaders(ctx.req.headers, prefix);
+/**
+ * SSE-C key of the request, refused over plain HTTP unless the server allows it for local testing.
+ * `mode` 'read' (GetObject, HeadObject) keeps a key of the wrong length for the 403 of a wrong key.
+ */
+export function sseKeyFor(ctx: RequestContext, prefix?: string, mode: 'write' | 'read' = 'write'): SseCustomerKey | undefined {
+  const key = parseSseCustomerHeaders(ctx.req.headers, prefix, mode);
   if (key && !ctx.services.config.tls && !ctx.services.config.insecureSseC) {
     throw new S3Error('InvalidRequest', 'Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.');
   }
