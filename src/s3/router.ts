@@ -41,10 +41,14 @@ const ROUTES: Route[] = [
   { method: 'DELETE', target: 'bucket', sub: 'cors', op: 'DeleteBucketCors' },
   { method: 'POST', target: 'bucket', sub: 'delete', op: 'DeleteObjects' },
   { method: 'GET', target: 'bucket', sub: 'torrent', op: 'GetBucketTorrent' },
+  { method: 'OPTIONS', target: 'bucket', sub: 'torrent', op: 'PreflightRequest' },
+  { method: '*', target: 'bucket', sub: 'torrent', op: 'TorrentMethodNotAllowed' },
   { method: 'GET', target: 'bucket', sub: '', when: listV2, op: 'ListObjectsV2' },
   { method: 'GET', target: 'bucket', sub: '', op: 'ListObjects' },
 
   { method: 'GET', target: 'object', sub: 'torrent', op: 'GetObjectTorrent' },
+  // a browser's CORS preflight for GET ?torrent is not a method on the torrent
+  { method: 'OPTIONS', target: 'object', sub: 'torrent', op: 'PreflightRequest' },
   { method: '*', target: 'object', sub: 'torrent', op: 'TorrentMethodNotAllowed' },
   { method: 'GET', target: 'object', sub: 'acl', op: 'GetObjectAcl' },
   { method: 'PUT', target: 'object', sub: 'acl', op: 'PutObjectAcl' },

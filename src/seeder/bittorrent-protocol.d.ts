@@ -101,10 +101,12 @@ declare module 'bittorrent-protocol' {
     _parserSize: number;
     _bufferSize: number;
     _pePending: boolean;
+    _cryptoSyncPattern: Uint8Array | null;
     _extendedHandshakeSent: boolean;
     _readableState: { buffered: number };
     _encryptionMethod: number | null | undefined;
     _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
+    _message(id: number, numbers: number[], data: Uint8Array | null): void;
     _onMessageLength(buffer: Uint8Array): void;
     _sendExtendedHandshake(): void;
     _processBuffer(): void;

@@ -3,7 +3,7 @@
  * memory — no block is read for a peer whose output has not drained below WRITE_HIGH_WATER, so a peer
  * that stops reading stalls only itself.
  */
-import type { RespondCallback } from 'bittorrent-protocol';
+import type { PendingRequest, RespondCallback } from 'bittorrent-protocol';
 import type { BlockReader } from './block-reader.ts';
 import type { ChokeCandidate } from './choker.ts';
 import type { Connection } from './connection.ts';
@@ -31,7 +31,10 @@ interface Queued {
   offset: number;
   length: number;
   respond: RespondCallback;
+  key: string;
 }
+
+const MESSAGE_REJECT = 0x10;
 
 let nextId = 1;
 
@@ -49,6 +52,8 @@ export class Peer implements SuperSeedPeer, ChokeCandidate {
   fastBudget = 0;
   uploaded = 0;
   private queue: Queued[] = [];
+  /** index:offset:length of every request queued or being read, to refuse duplicates */
+  private readonly pending = new Set<string>();
   private inFlight = 0;
   private inFlightBytes = 0;
   private invalid = 0;
@@ -59,8 +64,13 @@ export class Peer implements SuperSeedPeer, ChokeCandidate {
     conn.onDrain = () => this.pump();
     this.wire.on('request', (index: number, offset: number, length: number, respond: RespondCallback) => this.onRequest(index, offset, length, respond));
     this.wire.on('cancel', (index: number, offset: number, length: number) => {
-      this.queue = this.queue.filter((q) => q.index !== index || q.offset !== offset || q.length !== length);
+      this.dropQueued((q) => q.index === index && q.offset === offset && q.length === length);
     });
+  }
+
+  /** requests queued or being read */
+  get queued(): number {
+    return this.queue.length + this.inFlight;
   }
 
   get closed(): boolean {
@@ -102,8 +112,16 @@ export class Peer implements SuperSeedPeer, ChokeCandidate {
     this.unchoked = false;
     this.waitingSince = now;
     this.wire.choke(); // with the fast extension the library rejects what is queued, except allowed-fast pieces
-    const pending = new Set(this.wire.peerRequests.map((r) => `${r.piece}:${r.offset}:${r.length}`));
-    this.queue = this.queue.filter((q) => pending.has(`${q.index}:${q.offset}:${q.length}`));
+    const still = new Set(this.wire.peerRequests.map((r) => `${r.piece}:${r.offset}:${r.length}`));
+    this.dropQueued((q) => !still.has(q.key));
+  }
+
+  private dropQueued(drop: (q: Queued) => boolean): void {
+    this.queue = this.queue.filter((q) => {
+      if (!drop(q)) return true;
+      this.pending.delete(q.key);
+      return false;
+    });
   }
 
   unchoke(now: number): void {
@@ -115,29 +133,44 @@ export class Peer implements SuperSeedPeer, ChokeCandidate {
 
   private onRequest(index: number, offset: number, length: number, respond: RespondCallback): void {
     if (this.closed) return;
+    // the library's record of this request: it has just pushed it (refuse() must remove exactly this one)
+    const entry = this.wire.peerRequests[this.wire.peerRequests.length - 1];
     const t = this.host.torrent;
     const invalid = checkRequest(t, index, offset, length, this.host.maxRequestLength);
     if (invalid !== undefined) {
-      this.refuse(respond);
+      this.refuse(entry, index, offset, length);
       // BEP 3 peers without the fast extension cannot be told no: a bad request closes the connection
       if (!this.wire.hasFast || ++this.invalid > MAX_INVALID_REQUESTS) this.conn.close(`invalid request: ${invalid}`);
       return;
     }
-    if (this.superSeed && !this.superSeed.isRevealed(index)) return this.refuse(respond);
+    const key = `${index}:${offset}:${length}`;
+    if (
+      this.pending.has(key) // a duplicate: the library matches answers by index/offset/length, so one must go
+      || (this.superSeed && !this.superSeed.isRevealed(index))
+      || this.queue.length + this.inFlight >= this.host.maxOutstanding
+    ) {
+      return this.refuse(entry, index, offset, length);
+    }
     if (!this.unchoked) {
       // the library passes requests of a choked peer on only for its allowed-fast pieces
-      if (this.fastBudget < length) return this.refuse(respond);
+      if (this.fastBudget < length) return this.refuse(entry, index, offset, length);
       this.fastBudget -= length;
     }
-    if (this.queue.length + this.inFlight >= this.host.maxOutstanding) return this.refuse(respond);
-    this.queue.push({ index, offset, length, respond });
+    this.pending.add(key);
+    this.queue.push({ index, offset, length, respond, key });
     this.pump();
   }
 
-  /** reject_request with the fast extension; without it the request is just dropped */
-  private refuse(respond: RespondCallback): void {
+  /**
+   * reject_request with the fast extension; without it the request is just dropped. Not through the
+   * library's reject()/respond(), which remove the first request with the same index/offset/length —
+   * with a duplicate that is the one we are still serving.
+   */
+  private refuse(entry: PendingRequest | undefined, index: number, offset: number, length: number): void {
     this.host.rejected();
-    respond(new Error('refused'));
+    const at = entry ? this.wire.peerRequests.indexOf(entry) : -1;
+    if (at >= 0) this.wire.peerRequests.splice(at, 1);
+    if (this.wire.hasFast) this.wire._message(MESSAGE_REJECT, [index, offset, length], null);
   }
 
   private pump(): void {
@@ -165,8 +198,12 @@ export class Peer implements SuperSeedPeer, ChokeCandidate {
         this.host.blockSent(q.length);
       }
     } catch {
-      if (!this.closed) this.refuse(q.respond);
+      if (!this.closed) {
+        this.host.rejected();
+        q.respond(new Error('read failed')); // the library removes it and rejects (fast) or drops it
+      }
     } finally {
+      this.pending.delete(q.key);
       this.inFlight--;
       this.inFlightBytes -= q.length;
       this.pump();

@@ -14,6 +14,7 @@ export class SeederWire extends Wire {
   violation: string | undefined;
   private holdExtended = true;
   private extendedHeld = false;
+  private rechecking = false;
 
   /**
    * The library waits for however many bytes the 4-byte prefix names. Its own reader is signed, so a
@@ -40,6 +41,23 @@ export class SeederWire extends Wire {
       return;
     }
     super._write(data, cb);
+  }
+
+  /**
+   * The library looks for the PE sync pattern only when new input arrives, so bytes that were already
+   * buffered when it started looking (a peer that sent its junk in one go) would sit there until the
+   * handshake timeout. Look once more right away; a peer that is not speaking PE is then dropped at once.
+   */
+  override _processBuffer(): void {
+    super._processBuffer();
+    if (this._cryptoSyncPattern && this._bufferSize > 0 && !this.rechecking) {
+      this.rechecking = true;
+      try {
+        super._processBuffer();
+      } finally {
+        this.rechecking = false;
+      }
+    }
   }
 
   override _sendExtendedHandshake(): void {

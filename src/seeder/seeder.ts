@@ -141,9 +141,10 @@ export class Seeder {
     swarm.closeAll('torrent forgotten');
   }
 
-  stats(): SeederStats {
+  /** counters for tests, benchmarks and metrics; `peers: true` adds a line per connected peer */
+  stats(opts: { peers?: boolean } = {}): SeederStats {
     const live = new Set(this.swarms.values());
-    const torrents = [...live].map((s) => s.stats());
+    const torrents = [...live].map((s) => s.stats(opts.peers));
     const liveKeys = new Set(torrents.map((t) => t.infoHash));
     for (const t of this.retired.values()) if (!liveKeys.has(t.infoHash)) torrents.push(t);
     return {

@@ -243,9 +243,9 @@ export class Swarm implements PeerHost {
     for (const p of [...this.peers]) p.conn.close(reason);
   }
 
-  stats(): TorrentStats {
+  stats(withPeers = false): TorrentStats {
     const peers = [...this.peers];
-    return {
+    const out: TorrentStats = {
       infoHash: this.key,
       uploaded: this.uploaded,
       blocks: this.blocks,
@@ -256,6 +256,14 @@ export class Swarm implements PeerHost {
       rejected: this.rejectedCount,
       metadataPieces: this.metadataPieces,
     };
+    if (withPeers) {
+      out.peerList = peers.map((p) => ({
+        ip: p.conn.ip, port: p.conn.port, peerId: p.wire.peerId ?? '', uploaded: p.uploaded, queued: p.queued,
+        backlog: p.conn.backlog(), unchoked: p.unchoked, interested: p.wire.peerInterested, superSeeded: p.superSeed !== undefined,
+        encryption: p.wire._encryptionMethod ?? 0,
+      }));
+    }
+    return out;
   }
 
   private bitfield(): Uint8Array {

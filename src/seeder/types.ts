@@ -77,6 +77,25 @@ export interface TorrentStats {
   rejected: number;
   /** ut_metadata pieces sent */
   metadataPieces: number;
+  /** per connected peer, with stats({ peers: true }) */
+  peerList?: PeerStats[];
+}
+
+export interface PeerStats {
+  ip: string;
+  port: number;
+  /** hex */
+  peerId: string;
+  uploaded: number;
+  /** requests queued or being read */
+  queued: number;
+  /** bytes waiting in our output buffers */
+  backlog: number;
+  unchoked: boolean;
+  interested: boolean;
+  superSeeded: boolean;
+  /** 1 = plaintext, 2 = RC4 (after a PE handshake), 0 = plain BitTorrent handshake */
+  encryption: number;
 }
 
 export interface SeederStats {

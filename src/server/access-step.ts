@@ -31,7 +31,9 @@ export function checkAccess(ctx: RequestContext): void {
   checkExpectedBucketOwner(header(ctx, 'x-amz-expected-bucket-owner'), bucket.ownerAccountId);
   const owner = meta.getAccount(bucket.ownerAccountId);
   const bucketOwnerCanonical = owner?.canonicalUserId ?? '';
-  const pays = whoPays(bucket.requestPayer, ctx.caller, bucket.ownerAccountId, header(ctx, 'x-amz-request-payer'));
+  // A presigned URL (e.g. a Requester Pays torrent's web seed) carries it as a signed query parameter, as S3 accepts.
+  const requestPayer = header(ctx, 'x-amz-request-payer') ?? ctx.query.get('x-amz-request-payer');
+  const pays = whoPays(bucket.requestPayer, ctx.caller, bucket.ownerAccountId, requestPayer);
   ctx.charged = pays.charged;
 
   if (NEEDS_OBJECT.has(ctx.op)) {

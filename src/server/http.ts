@@ -98,15 +98,13 @@ async function handleRequest(services: Services, req: IncomingMessage, res: Serv
     rawPath, rawQuery, query: new Map(), auth: { principal: null, payload: { type: 'unsigned' }, presigned: false },
     caller: null, charged: false, bytesOut: 0, bytesIn: 0,
   };
-  // Counted off the socket: a 'data' listener on req would put the body in flowing mode before the handler reads it.
-  const socketBytesAtStart = req.socket.bytesRead;
   const started = Date.now();
   try {
     ctx.query = parseQuery(rawQuery);
     ctx.address = resolveAddress(req.headers.host, rawPath, services.config.domain);
     ctx.op = routeRequest({ method: req.method ?? 'GET', target: ctx.address.target, query: ctx.query, headers: req.headers });
     if (ctx.op !== 'PreflightRequest') {
-      ctx.auth = authenticate({ method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders }, credentialLookup(services), {
+      ctx.auth = authenticate({ method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, rawHeaders: req.rawHeaders, localPort: req.socket.localPort }, credentialLookup(services), {
         region: services.config.region,
       });
       ctx.caller = callerOf(services, ctx.auth.principal);
@@ -118,10 +116,26 @@ async function handleRequest(services: Services, req: IncomingMessage, res: Serv
     const err = isS3Error(e) ? e : internalError(e, ctx);
     sendError(ctx, err);
   } finally {
-    ctx.bytesIn = req.socket.bytesRead - socketBytesAtStart;
+    ctx.bytesIn = bytesInSinceLastRequest(req);
     recordUsage(ctx);
     log.debug({ id: requestId, op: ctx.op, method: req.method, url, status: res.statusCode, ms: Date.now() - started });
   }
+}
+
+/**
+ * Bytes of each connection already counted for earlier requests on it (keep-alive).
+ * Counted off the socket: a 'data' listener on req would put the body in flowing mode before the handler
+ * reads it. The baseline is where the previous request on the connection ended, not where this handler
+ * started: by then Node has usually read the headers and a small body off the socket already.
+ */
+const countedBytes = new WeakMap<object, number>();
+
+function bytesInSinceLastRequest(req: IncomingMessage): number {
+  const socket = req.socket;
+  const read = socket.bytesRead;
+  const n = read - (countedBytes.get(socket) ?? 0);
+  countedBytes.set(socket, read);
+  return n;
 }
 
 /** Charge the request to whoever pays: the requester on Requester Pays buckets, else the bucket owner (or the caller, for requests on no bucket). */

@@ -47,6 +47,12 @@ export function buildTorrent(input: TorrentInput): BuiltTorrent {
   return { torrent: bencode(top), ...hashesOf(info, input.format) };
 }
 
+/** the bencoded info dict (what BEP 9 ut_metadata serves), and its hashes */
+export function encodeInfoDict(input: InfoInput): { info: Buffer; infoHash: Buffer; infoHashV2?: Buffer } {
+  const info = encodeInfo(input);
+  return { info, ...hashesOf(info, input.format) };
+}
+
 /** the info dict alone and its hashes — info depends only on name/length/hashes/format/private/bucket/key */
 export function infoHashesOf(input: InfoInput): { infoHash: Buffer; infoHashV2?: Buffer } {
   return hashesOf(encodeInfo(input), input.format);

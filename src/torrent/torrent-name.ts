@@ -4,13 +4,15 @@
  * on Windows replace them themselves, and replacing them here would rename files for everyone else.
  */
 
-const MAX_NAME_BYTES = 255;
+/** below NAME_MAX (255): room for a client's partial-file suffix (Transmission `.part`); libtorrent cuts names at 240 */
+const MAX_NAME_BYTES = 240;
 /** an extension longer than this is not worth keeping when truncating */
 const MAX_KEPT_EXTENSION_BYTES = 32;
 const FALLBACK = 'object';
 
-// C0, DEL and C1 controls, and lone UTF-16 surrogates (not encodable as UTF-8)
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\\]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+// C0, DEL and C1 controls, bidi overrides/isolates (a right-to-left override makes `x\u202Egpj.exe` show as
+// `xexe.jpg`; libtorrent drops them), and lone UTF-16 surrogates (not encodable as UTF-8)
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\\\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 // Windows treats these as devices whatever the extension (COM¹ etc. and CONIN$/CONOUT$ included)
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\s*\..*)?$/i;
 const TRAILING_DOTS_SPACES = /[. ]+$/;

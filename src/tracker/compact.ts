@@ -1,4 +1,5 @@
 /** BEP 23 / BEP 7 compact peer entries: 4-byte IPv4 or 16-byte IPv6 address, then the port, big-endian. */
+import type { ListedPeer } from './types.ts';
 
 /** `::ffff:1.2.3.4` (a dual-stack socket's view of an IPv4 peer) → `1.2.3.4`; anything else unchanged */
 export function normalizeIp(address: string): string {
@@ -62,16 +63,54 @@ function writeIpv6(ip: string, out: Buffer, offset: number): boolean {
   return true;
 }
 
+/** an IPv4 address as a uint32, an IPv6 address as 16 latin1 characters; undefined if `ip` is no IP literal */
+export type RawAddress = number | string;
+
+export function parseAddress(ip: string): RawAddress | undefined {
+  if (ip.includes(':')) {
+    const out = Buffer.allocUnsafe(16);
+    return writeIpv6(ip, out, 0) ? out.toString('latin1') : undefined;
+  }
+  const out = Buffer.allocUnsafe(4);
+  return writeIpv4(ip, out, 0) ? out.readUInt32BE(0) : undefined;
+}
+
+/**
+ * A listable peer address. Kept as a number (IPv4) or a short string (IPv6) rather than a Buffer: a
+ * small Buffer is a slice of Node's shared 8 KiB pool plus a ~100-byte object, per stored peer.
+ */
+export class PeerEndpoint implements ListedPeer {
+  readonly ipv6: boolean;
+  readonly #address: RawAddress;
+
+  constructor(readonly ip: string, readonly port: number, address: RawAddress) {
+    this.#address = address;
+    this.ipv6 = typeof address === 'string';
+  }
+
+  get peerId(): Buffer | undefined {
+    return undefined;
+  }
+
+  writeCompact(out: Buffer, offset: number): number {
+    const address = this.#address;
+    if (typeof address === 'number') {
+      out.writeUInt32BE(address, offset);
+      out.writeUInt16BE(this.port, offset + 4);
+      return 6;
+    }
+    out.write(address, offset, 'latin1');
+    out.writeUInt16BE(this.port, offset + 16);
+    return 18;
+  }
+}
+
 /** the compact entry for ip:port, or undefined when `ip` is not an IP address literal */
 export function compactPeer(ip: string, port: number): Buffer | undefined {
-  if (ip.includes(':')) {
-    const out = Buffer.allocUnsafe(18);
-    if (!writeIpv6(ip, out, 0)) return undefined;
-    out.writeUInt16BE(port, 16);
-    return out;
-  }
-  const out = Buffer.allocUnsafe(6);
-  if (!writeIpv4(ip, out, 0)) return undefined;
-  out.writeUInt16BE(port, 4);
+  const address = parseAddress(ip);
+  if (address === undefined) return undefined;
+  const endpoint = new PeerEndpoint(ip, port, address);
+  const out = Buffer.allocUnsafe(endpoint.ipv6 ? 18 : 6);
+  endpoint.writeCompact(out, 0);
   return out;
 }

@@ -13,8 +13,8 @@ export function encodeCompactAnnounce(r: AnnounceResponse): Buffer {
   let v4 = 0;
   let v6 = 0;
   for (const peer of r.peers) {
-    if (peer.ipv6) v6 += peer.compact.length;
-    else v4 += peer.compact.length;
+    if (peer.ipv6) v6 += 18;
+    else v4 += 6;
   }
   const head = `d8:completei${r.complete}e10:downloadedi${r.downloaded}e10:incompletei${r.incomplete}e8:intervali${r.interval}e12:min intervali${r.minInterval}e5:peers${v4}:`;
   const head6 = v6 > 0 ? `6:peers6${v6}:` : '';
@@ -23,8 +23,8 @@ export function encodeCompactAnnounce(r: AnnounceResponse): Buffer {
   let at6 = at + v4;
   if (v6 > 0) at6 += out.write(head6, at6, 'latin1');
   for (const peer of r.peers) {
-    if (peer.ipv6) at6 += peer.compact.copy(out, at6);
-    else at += peer.compact.copy(out, at);
+    if (peer.ipv6) at6 += peer.writeCompact(out, at6);
+    else at += peer.writeCompact(out, at);
   }
   out[at6] = 0x65; // e
   return out;

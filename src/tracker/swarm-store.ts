@@ -3,7 +3,7 @@
  * to implement. It is synchronous on purpose: announces are the hot path, so a shared store would
  * answer from a local copy and sync in the background rather than put a round trip in every announce.
  */
-import { compactPeer } from './compact.ts';
+import { parseAddress } from './compact.ts';
 import {
   MAX_PEERS, MAX_PEERS_PER_IP, MAX_PEERS_PER_SWARM, MAX_SWARMS,
 } from './limits.ts';
@@ -89,7 +89,8 @@ export class MemorySwarmStore implements SwarmStore {
     }
     if (peer !== undefined) {
       swarm.touch(peer, seeder, now);
-      if (!peer.peerId.equals(request.peerId)) peer.peerId = request.peerId;
+      const peerIdText = request.peerId.toString('latin1');
+      if (peer.peerIdText !== peerIdText) peer.peerIdText = peerIdText;
     } else {
       peer = this.#transient(key, request, seeder, now);
       if (this.#peerCount < this.#maxPeers) {
@@ -109,9 +110,9 @@ export class MemorySwarmStore implements SwarmStore {
   }
 
   #transient(key: string, request: AnnounceRequest, seeder: boolean, now: number): SwarmPeer {
-    const compact = compactPeer(request.ip, request.port);
-    if (compact === undefined) throw new TrackerFailure('unsupported peer address');
-    return new SwarmPeer(key, request.ip, request.port, compact, request.peerId, seeder, now);
+    const address = parseAddress(request.ip);
+    if (address === undefined) throw new TrackerFailure('unsupported peer address');
+    return new SwarmPeer(key, request.ip, request.port, address, request.peerId.toString('latin1'), seeder, now);
   }
 
   counts(infoHash: Buffer): SwarmCounts | undefined {

@@ -5,34 +5,29 @@
  * so expiry and every "drop the oldest" rule look only at the front. `#list` is the same peers densely
  * packed for cheap random selection (swap-remove on delete).
  */
+import { PeerEndpoint, type RawAddress } from './compact.ts';
 import type { ListedPeer, Peer, PeerFamily, SwarmCounts } from './types.ts';
 
-export class SwarmPeer implements Peer, ListedPeer {
-  peerId: Buffer;
+export class SwarmPeer extends PeerEndpoint implements Peer {
+  /** latin1, one character per byte: 20 bytes of string instead of a pooled Buffer per peer */
+  peerIdText: string;
   seeder: boolean;
-  tokenAccount: string | undefined;
+  tokenAccount: string | undefined = undefined;
   lastSeen: number;
   /** counted once in `downloaded` */
   completed = false;
   index = -1;
 
-  constructor(
-    readonly key: string,
-    readonly ip: string,
-    readonly port: number,
-    readonly compact: Buffer,
-    peerId: Buffer,
-    seeder: boolean,
-    now: number,
-  ) {
-    this.ipv6 = compact.length === 18;
-    this.peerId = peerId;
+  constructor(readonly key: string, ip: string, port: number, address: RawAddress, peerIdText: string, seeder: boolean, now: number) {
+    super(ip, port, address);
+    this.peerIdText = peerIdText;
     this.seeder = seeder;
-    this.tokenAccount = undefined;
     this.lastSeen = now;
   }
 
-  readonly ipv6: boolean;
+  override get peerId(): Buffer {
+    return Buffer.from(this.peerIdText, 'latin1');
+  }
 }
 
 export interface SwarmLimits {

@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { compactPeer, normalizeIp } from './compact.ts';
+import { PeerEndpoint, normalizeIp, parseAddress } from './compact.ts';
 import { ConnectionIds } from './connection-id.ts';
 import { encodeCompactAnnounce, encodeDictAnnounce, encodeFailure, encodeScrape } from './http-response.ts';
 import {
@@ -149,10 +149,10 @@ export class Tracker {
     const key = `${ip}:${port}`;
     let entry = this.#seederEntries.get(key);
     if (entry === undefined) {
-      const compact = compactPeer(ip, port);
-      if (compact === undefined) return undefined;
+      const address = parseAddress(ip);
+      if (address === undefined) return undefined;
       if (this.#seederEntries.size >= SEEDER_CACHE_MAX) this.#seederEntries.clear();
-      entry = { ip, port, compact, ipv6: compact.length === 18 };
+      entry = new PeerEndpoint(ip, port, address);
       this.#seederEntries.set(key, entry);
     }
     return entry;
@@ -282,7 +282,8 @@ export class Tracker {
     const out: Peer[] = [];
     for (const p of this.#store.peers(infoHash, this.#now())) {
       const peer: Peer = { ip: p.ip, port: p.port, seeder: p.seeder };
-      if (p.peerId !== undefined) peer.peerId = p.peerId;
+      const peerId = p.peerId;
+      if (peerId !== undefined) peer.peerId = peerId;
       if (p.tokenAccount !== undefined) peer.tokenAccount = p.tokenAccount;
       out.push(peer);
     }

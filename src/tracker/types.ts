@@ -53,13 +53,15 @@ export interface Peer {
   tokenAccount?: string;
 }
 
-/** a peer ready to be listed: `compact` is its BEP 23 form (6 bytes IPv4, 18 bytes IPv6) */
+/** a peer ready to be listed */
 export interface ListedPeer {
   readonly ip: string;
   readonly port: number;
-  readonly peerId?: Buffer;
-  readonly compact: Buffer;
+  readonly peerId?: Buffer | undefined;
+  /** its compact entry is 18 bytes (BEP 7), else 6 (BEP 23) */
   readonly ipv6: boolean;
+  /** writes the compact entry at `offset`; returns its length */
+  writeCompact(out: Buffer, offset: number): number;
 }
 
 export interface SwarmCounts {

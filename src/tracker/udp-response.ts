@@ -30,7 +30,7 @@ export function encodeUdpAnnounce(transactionId: number, response: AnnounceRespo
   for (const peer of response.peers) {
     if (peer.ipv6 !== ipv6) continue;
     if (offset >= out.length) break;
-    offset += peer.compact.copy(out, offset);
+    offset += peer.writeCompact(out, offset);
   }
   return out;
 }

@@ -85,7 +85,7 @@ export class UdpTransport {
     const reply = (packet: Buffer): void => socket.send(packet, rinfo.port, rinfo.address);
     const now = this.now();
     // the connection ID is checked before anything else is parsed: a spoofed source learns nothing
-    if (msg.readUInt32BE(8) !== ACTION_CONNECT && !this.ids.verify(msg.subarray(0, 8), rinfo.address, rinfo.port, now)) {
+    if (msg.readUInt32BE(8) !== ACTION_CONNECT && !this.ids.verify(msg.subarray(0, 8), rinfo.address, now)) {
       this.counters.refusedConnectionIds++;
       reply(encodeUdpError(transactionId, 'bad connection id'));
       return;
@@ -95,7 +95,7 @@ export class UdpTransport {
       if (request === undefined) return;
       if (request.action === 'connect') {
         this.counters.connects++;
-        reply(encodeUdpConnect(transactionId, this.ids.issue(rinfo.address, rinfo.port, now)));
+        reply(encodeUdpConnect(transactionId, this.ids.issue(rinfo.address, now)));
       } else if (request.action === 'announce') {
         reply(encodeUdpAnnounce(transactionId, this.core.announce(request.announce, ipv6 ? 'ipv6' : 'ipv4'), ipv6));
       } else {

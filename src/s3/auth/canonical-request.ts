@@ -37,10 +37,25 @@ export interface CanonicalParts {
   excludeParam?: string;
 }
 
-/** The canonical request for each canonical-URI candidate (usually one). */
+/**
+ * Values of the signed `host` header to try: as sent and, when the client left out the port it connected
+ * to, with that port (libtorrent's web-seed requests send `Host: 127.0.0.1` to 127.0.0.1:9000, so a
+ * presigned web seed signed for `127.0.0.1:9000` would never match).
+ */
+function hostCandidates(req: AuthRequest): string[] {
+  const sent = canonicalHeaderValue(req, 'host');
+  if (sent === '' || req.localPort === undefined || /:\d+$/.test(sent)) return [sent];
+  return [sent, `${sent}:${req.localPort}`];
+}
+
+/** The canonical request for each canonical-URI (and Host) candidate (usually one). */
 export function canonicalRequests(req: AuthRequest, parts: CanonicalParts): string[] {
   const query = canonicalQuery(req.rawQuery, parts.excludeParam);
-  const headerLines = parts.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req, h)}\n`).join('');
-  const tail = `${query}\n${headerLines}\n${parts.signedHeaders.join(';')}\n${parts.payloadHash}`;
-  return canonicalUris(req.rawPath).map((uri) => `${req.method}\n${uri}\n${tail}`);
+  const signsHost = parts.signedHeaders.some((h) => h.toLowerCase() === 'host');
+  const tails = (signsHost ? hostCandidates(req) : ['']).map((host) => {
+    const headerLines = parts.signedHeaders
+      .map((h) => `${h}:${h.toLowerCase() === 'host' ? host : canonicalHeaderValue(req, h)}\n`).join('');
+    return `${query}\n${headerLines}\n${parts.signedHeaders.join(';')}\n${parts.payloadHash}`;
+  });
+  return canonicalUris(req.rawPath).flatMap((uri) => tails.map((tail) => `${req.method}\n${uri}\n${tail}`));
 }

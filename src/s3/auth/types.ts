@@ -13,6 +13,8 @@ export interface AuthRequest {
    * more than once (SigV4 joins the values with ',', Node's `headers` joins them with ', ').
    */
   rawHeaders?: readonly string[];
+  /** Optional: the port the request arrived on, for a signed Host header sent without it */
+  localPort?: number;
 }
 
 export interface Credentials { accessKeyId: string; secretAccessKey: string; accountId: string }

@@ -14,18 +14,34 @@ const PRIVATE_WEB_SEED_SECONDS = 24 * 3600;
 function announceUrls(ctx: RequestContext): { announce: string; announceList: string[][] } {
   const { config } = ctx.services;
   const own = config.trackerUrl ?? `${new URL(config.publicUrl!).protocol}//${new URL(config.publicUrl!).hostname}:6969/announce`;
-  return { announce: own, announceList: [[own], ...config.extraTrackers.map((t) => [t])] };
+  const extras = config.extraTrackers.filter((t, i, all) => t !== own && all.indexOf(t) === i);
+  return { announce: own, announceList: [[own], ...extras.map((t) => [t])] };
 }
 
-/** BEP 19 web seed: the object's own GET URL (path style), presigned when the object is private. */
+/**
+ * The object's path-style URL path. Slashes stay readable unless a client would rewrite the URL: WHATWG
+ * URL parsers (fetch, browsers) and curl drop `.` and `..` segments, and BEP 19 clients append `name` to
+ * a URL that ends in `/`. For such keys every slash is sent as %2F, which the server decodes back.
+ * (A key that is exactly `.` or `..` has no URL that survives WHATWG parsing.)
+ */
+export function objectUrlPath(bucket: string, key: string): string {
+  const rewritten = /(^|\/)\.\.?(\/|$)/.test(key) || key.endsWith('/');
+  return `/${uriEncode(bucket, false)}/${uriEncode(key, !rewritten)}`;
+}
+
+/**
+ * BEP 19 web seed: the object's own GET URL (path style). Presigned with the caller's key when anonymous
+ * GETs are refused (a private object, or a Requester Pays bucket); a caller charged for the torrent is
+ * charged for the web seed too (x-amz-request-payer=requester, signed into the URL).
+ */
 function webSeedUrl(ctx: RequestContext, o: ObjectRecord, isPrivate: boolean): string {
   const { config } = ctx.services;
-  const base = config.publicUrl!;
-  if (!isPrivate) return `${base}/${uriEncode(o.bucket, false)}/${uriEncode(o.key, true)}`;
+  const path = objectUrlPath(o.bucket, o.key);
+  if (!isPrivate) return `${config.publicUrl!}${path}`;
   const key = ctx.services.meta.getKey(ctx.caller!.accessKeyId)!;
   return presignUrl({
-    baseUrl: base, bucket: o.bucket, key: o.key, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey,
-    region: config.region, expiresSeconds: PRIVATE_WEB_SEED_SECONDS,
+    baseUrl: config.publicUrl!, bucket: o.bucket, key: o.key, path, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey,
+    region: config.region, expiresSeconds: PRIVATE_WEB_SEED_SECONDS, query: ctx.charged ? [['x-amz-request-payer', 'requester']] : [],
   });
 }
 
@@ -48,9 +64,11 @@ export const getObjectTorrent: Handler = async (ctx) => {
   if (o.hashes.pieceLength === 0) {
     throw new S3Error('InvalidRequest', 'This object was written by a server running with piece hashing off (a benchmark setting) and has no torrent.');
   }
-  const isPrivate = !isAnonymouslyReadable(o.acl);
+  // Requester Pays refuses anonymous GETs, so its objects are not anonymously readable whatever their ACL.
+  const isPrivate = !isAnonymouslyReadable(o.acl) || ctx.bucket!.requestPayer === 'Requester';
   // Objects hashed before the bucket switched to hybrid have no v2 hashes: they keep v1 torrents.
-  const format = torrentFormatFor(ctx) === 'hybrid' && o.hashes.piecesRoot !== undefined ? 'hybrid' : 'v1';
+  // (A 0-byte object hashed for v2 has an empty piece layer and no pieces root.)
+  const format = torrentFormatFor(ctx) === 'hybrid' && o.hashes.pieceLayer !== undefined ? 'hybrid' : 'v1';
   const name = torrentName(o.key);
   const { announce, announceList } = announceUrls(ctx);
   const built = buildTorrent({
@@ -78,6 +96,6 @@ export const getBucketTorrent: Handler = async () => {
 
 export const torrentMethodNotAllowed: Handler = async (ctx) => {
   throw new S3Error('MethodNotAllowed', `The specified method is not allowed against this resource: ${ctx.req.method} on ?torrent.`, {
-    Method: ctx.req.method ?? '', ResourceType: 'OBJECT',
+    Method: ctx.req.method ?? '', ResourceType: ctx.address.target === 'bucket' ? 'BUCKET' : 'OBJECT',
   }, { allow: 'GET' });
 };
