@@ -25,6 +25,15 @@ Options:
   --tls-cert <pem>           serve HTTPS with this certificate (PEM file)
   --tls-key <pem>            private key for --tls-cert
   --insecure-sse-c           accept SSE-C (customer-provided keys) over plain HTTP; for local testing only
+  --tracker-port <n>         built-in tracker, HTTP /announce and /scrape and UDP (BEP 15) (default 6969; 0 = any free)
+  --peer-port <n>            built-in seeder, BitTorrent peer wire (default 6881; 0 = any free)
+  --peer-host <addr>         address announced for the seeder (default: the host of --public-url)
+  --web-seed <true|false>    write the object's URL into torrents as a BEP 19 web seed (default true)
+  --tracker <true|false>     run the tracker (default true)
+  --seeder <true|false>      run the seeder (default true)
+  --super-seeding <auto|on|off>  BEP 16 super-seeding; auto: when a swarm has two or more leechers (default auto)
+  --private-torrent-ttl <s>  lifetime of a private object's presigned web seed and tracker token, in seconds
+                             (default 86400, at most 604800)
   --upload-limit <rate>      cap the server's total upload in bytes per second, e.g. 32MiB; GETs, web seeds
                              and the seeder share it (default: unlimited)
   --fsync <true|false>       fsync object data before acknowledging a write (default true)
@@ -42,7 +51,10 @@ export async function serve(argv: string[]): Promise<void> {
       domain: { type: 'string' }, 'public-url': { type: 'string' }, 'tracker-url': { type: 'string' },
       'extra-trackers': { type: 'string' }, 'torrent-format': { type: 'string' }, 'torrent-max-size': { type: 'string' },
       'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'insecure-sse-c': { type: 'boolean' },
-      fsync: { type: 'string' }, 'upload-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      fsync: { type: 'string' }, 'upload-limit': { type: 'string' },
+      'tracker-port': { type: 'string' }, 'peer-port': { type: 'string' }, 'peer-host': { type: 'string' },
+      'web-seed': { type: 'string' }, tracker: { type: 'string' }, seeder: { type: 'string' },
+      'super-seeding': { type: 'string' }, 'private-torrent-ttl': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -53,8 +65,16 @@ export async function serve(argv: string[]): Promise<void> {
   const opt = (name: keyof typeof values) => envDefault(name, values[name] as string | undefined);
   const torrentFormat = opt('torrent-format') ?? 'v1';
   if (torrentFormat !== 'v1' && torrentFormat !== 'hybrid') throw new Error('--torrent-format must be v1 or hybrid');
-  const port = Number(opt('port') ?? '9000');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be 0..65535');
+  const portOf = (name: 'port' | 'tracker-port' | 'peer-port', dflt: string) => {
+    const n = Number(opt(name) ?? dflt);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be 0..65535`);
+    return n;
+  };
+  const port = portOf('port', '9000');
+  const superSeeding = opt('super-seeding') ?? 'auto';
+  if (superSeeding !== 'auto' && superSeeding !== 'on' && superSeeding !== 'off') throw new Error('--super-seeding must be auto, on or off');
+  const privateTorrentTtl = Number(opt('private-torrent-ttl') ?? '86400');
+  if (!Number.isInteger(privateTorrentTtl) || privateTorrentTtl < 1 || privateTorrentTtl > 604800) throw new Error('--private-torrent-ttl must be 1..604800 seconds');
   const tlsCert = opt('tls-cert');
   const tlsKey = opt('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
@@ -82,18 +102,30 @@ export async function serve(argv: string[]): Promise<void> {
     insecureSseC,
     fsync: parseBool(opt('fsync') ?? 'true'),
     pieceHashing: process.env.SEEDBUCKET_UNSAFE_NO_PIECE_HASHING !== '1',
+    webSeed: parseBool(opt('web-seed') ?? 'true'),
+    tracker: parseBool(opt('tracker') ?? 'true'),
+    seeder: parseBool(opt('seeder') ?? 'true'),
+    trackerPort: portOf('tracker-port', '6969'),
+    peerPort: portOf('peer-port', '6881'),
+    superSeeding,
+    privateTorrentTtl,
     uploadLimit: parseSize((opt('upload-limit') ?? '0').replace(/\/s$/i, '')),
   };
   const domain = opt('domain');
   if (domain) config.domain = domain;
   const publicUrl = opt('public-url');
   if (publicUrl) config.publicUrl = publicUrl.replace(/\/+$/, '');
+  const peerHost = opt('peer-host');
+  if (peerHost) config.peerHost = peerHost;
   const trackerUrl = opt('tracker-url');
   if (trackerUrl) config.trackerUrl = trackerUrl;
   if (tlsCert && tlsKey) config.tls = { cert: readFileSync(tlsCert, 'utf8'), key: readFileSync(tlsKey, 'utf8') };
 
   const server = await startServer(config);
-  for (const e of server.endpoints) process.stdout.write(`seedbucket ${e.name} listening on ${e.url}\n`);
+  // One line per endpoint; the s3 line last, so a line reader knows every face is listening once it sees it.
+  for (const e of [...server.endpoints.filter((x) => x.name !== 's3'), ...server.endpoints.filter((x) => x.name === 's3')]) {
+    process.stdout.write(`seedbucket ${e.name} listening on ${e.url}\n`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -24,8 +24,6 @@ CREATE TABLE IF NOT EXISTS objects (
   segments TEXT NOT NULL, parts_count INTEGER, piece_length INTEGER NOT NULL, pieces BLOB NOT NULL,
   pieces_root BLOB, piece_layer BLOB, sse TEXT, checksums TEXT, info_hash BLOB, info_hash_v2 BLOB,
   PRIMARY KEY (bucket, key)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS objects_info_hash ON objects(info_hash) WHERE info_hash IS NOT NULL;
-CREATE INDEX IF NOT EXISTS objects_info_hash_v2 ON objects(info_hash_v2) WHERE info_hash_v2 IS NOT NULL;
 CREATE TABLE IF NOT EXISTS uploads (
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, initiated INTEGER NOT NULL,
   owner TEXT NOT NULL, metadata TEXT NOT NULL, acl TEXT NOT NULL, sse TEXT);
@@ -137,10 +135,19 @@ export class SqliteMetadataStore implements MetadataStore {
     // Databases made before parts kept the IV of their SSE-C encryption.
     const partColumns = this.#db.prepare('PRAGMA table_info(parts)').all() as { name: string }[];
     if (!partColumns.some((c) => c.name === 'blob_iv')) this.#db.exec('ALTER TABLE parts ADD COLUMN blob_iv TEXT');
+    const objectColumns = this.#db.prepare('PRAGMA table_info(objects)').all() as { name: string }[];
+    if (!objectColumns.some((c) => c.name === 'req2')) this.#db.exec('ALTER TABLE objects ADD COLUMN req2 BLOB');
+    // Peers name a torrent by its v1 info-hash, by the first 20 bytes of its v2 one, or (MSE/PE) only by
+    // SHA1('req2' ‖ info-hash): one index each way in.
+    this.#db.exec(`
+      CREATE INDEX IF NOT EXISTS objects_info_hash ON objects(info_hash) WHERE info_hash IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS objects_info_hash_v2_20 ON objects(substr(info_hash_v2, 1, 20)) WHERE info_hash_v2 IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS objects_req2 ON objects(req2) WHERE req2 IS NOT NULL;`);
     const p = (sql: string) => this.#db.prepare(sql);
     this.#s = {
       getObject: p('SELECT * FROM objects WHERE bucket = ? AND key = ?'),
-      getByInfoHash: p('SELECT * FROM objects WHERE info_hash = ? OR info_hash_v2 = ? LIMIT 1'),
+      getByInfoHash: p('SELECT * FROM objects WHERE info_hash = ? UNION ALL SELECT * FROM objects WHERE substr(info_hash_v2, 1, 20) = ? LIMIT 1'),
+      getByReq2: p('SELECT * FROM objects WHERE req2 = ? LIMIT 1'),
       insertObject: p(`INSERT OR REPLACE INTO objects (bucket, key, version_id, size, etag, last_modified, owner, metadata, acl,
         segments, parts_count, piece_length, pieces, pieces_root, piece_layer, sse, checksums, info_hash, info_hash_v2)
         VALUES (@bucket, @key, @version_id, @size, @etag, @last_modified, @owner, @metadata, @acl, @segments, @parts_count,
@@ -295,7 +302,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   getObjectByInfoHash(infoHash: Buffer): ObjectRecord | undefined {
-    const r = this.#s.getByInfoHash!.get(infoHash, infoHash) as ObjectRow | undefined;
+    const h20 = infoHash.subarray(0, 20);
+    const r = this.#s.getByInfoHash!.get(h20, h20) as ObjectRow | undefined;
+    return r && toObject(r);
+  }
+
+  getObjectByReq2(req2: Buffer): ObjectRecord | undefined {
+    const r = this.#s.getByReq2!.get(req2) as ObjectRow | undefined;
     return r && toObject(r);
   }
 
@@ -335,13 +348,14 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   updateObjectAcl(bucket: string, key: string, versionId: string, acl: ObjectRecord['acl']): boolean {
-    return this.#db.prepare('UPDATE objects SET acl = ?, info_hash = NULL, info_hash_v2 = NULL WHERE bucket = ? AND key = ? AND version_id = ?')
+    return this.#db.prepare('UPDATE objects SET acl = ?, info_hash = NULL, info_hash_v2 = NULL, req2 = NULL WHERE bucket = ? AND key = ? AND version_id = ?')
       .run(JSON.stringify(acl), bucket, keyBytes(key), versionId).changes > 0;
   }
 
   setInfoHashes(bucket: string, key: string, versionId: string, v1: Buffer, v2?: Buffer): void {
-    this.#db.prepare('UPDATE objects SET info_hash = ?, info_hash_v2 = ? WHERE bucket = ? AND key = ? AND version_id = ?')
-      .run(v1, v2 ?? null, bucket, keyBytes(key), versionId);
+    const req2 = createHash('sha1').update('req2').update(v1).digest();
+    this.#db.prepare('UPDATE objects SET info_hash = ?, info_hash_v2 = ?, req2 = ? WHERE bucket = ? AND key = ? AND version_id = ?')
+      .run(v1, v2 ?? null, req2, bucket, keyBytes(key), versionId);
   }
 
   deleteObject(bucket: string, key: string): { deleted: boolean; garbage: string[] } {

@@ -58,7 +58,10 @@ export interface MetadataStore {
 
   // objects
   getObject(bucket: string, key: string): ObjectRecord | undefined;
+  /** by v1 info-hash or the first 20 bytes of the v2 one (as peers handshake with it) */
   getObjectByInfoHash(infoHash: Buffer): ObjectRecord | undefined;
+  /** by SHA1('req2' ‖ v1 info-hash): how an MSE/PE handshake names its torrent */
+  getObjectByReq2(req2: Buffer): ObjectRecord | undefined;
   putObject(rec: ObjectRecord): string[];
   updateObjectAcl(bucket: string, key: string, versionId: string, acl: ObjectRecord['acl']): boolean;
   setInfoHashes(bucket: string, key: string, versionId: string, v1: Buffer, v2?: Buffer): void;

@@ -25,6 +25,19 @@ export interface ServerConfig {
    * to measure what it costs; objects written without it have no torrent.
    */
   pieceHashing: boolean;
+  /** the three BitTorrent data paths, each on by default */
+  webSeed: boolean;
+  tracker: boolean;
+  seeder: boolean;
+  /** tracker port, HTTP and UDP (default 6969; 0 picks a free one) */
+  trackerPort: number;
+  /** seeder's peer-wire port (default 6881; 0 picks a free one) */
+  peerPort: number;
+  /** address the seeder is announced under (default: the host of the public URL) */
+  peerHost?: string;
+  superSeeding: 'auto' | 'on' | 'off';
+  /** lifetime of a private object's presigned web seed and tracker token, seconds (default 24 h, at most 7 days) */
+  privateTorrentTtl: number;
   /** bytes per second the server uploads in total (GETs, web seeds, seeder); 0: unlimited */
   uploadLimit: number;
 }

@@ -19,6 +19,8 @@ export interface Services {
   inflight: Set<Promise<unknown>>;
   usage: import('./usage.ts').UsageMeter;
   uploadBudget: import('./upload-budget.ts').UploadBudget;
+  /** tracker and seeder; set once they listen */
+  bittorrent?: import('./bittorrent.ts').BitTorrentFaces;
 }
 
 export interface RequestContext {

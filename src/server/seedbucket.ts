@@ -7,6 +7,7 @@ import { FsBlobStore } from '../storage/fs-blob-store.ts';
 import type { ServerConfig } from './config.ts';
 import type { Services } from './context.ts';
 import { createS3Server } from './http.ts';
+import { startBitTorrent } from './bittorrent.ts';
 import { log } from './log.ts';
 import { UploadBudget } from './upload-budget.ts';
 import { UsageMeter } from './usage.ts';
@@ -49,6 +50,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const endpoints = [{ name: 's3', url: `${scheme}://${host}:${port}` }];
   if (!config.publicUrl) config.publicUrl = endpoints[0]!.url;
+  services.bittorrent = await startBitTorrent(services);
+  endpoints.push(...services.bittorrent.endpoints);
 
   return {
     services, s3, endpoints,
@@ -58,6 +61,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         s3.closeIdleConnections();
       });
       await Promise.allSettled([...services.inflight]);
+      await services.bittorrent?.close();
       services.usage.close();
       meta.close();
     },
