@@ -30,6 +30,7 @@ export interface BitTorrentFaces {
 
 const LOOKUP_CACHE_MS = 2000;
 const LOOKUP_CACHE_MAX = 10_000;
+const REDIAL_MS = 60_000;
 
 /** The HMAC key of tracker tokens, kept in the data directory so tokens survive a restart. */
 function trackerSecret(dataDir: string): Buffer {
@@ -121,6 +122,7 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
 
   if (config.tracker) {
     const seederRef = seeder;
+    const dialed = new Map<string, number>();
     // Every announce asks: answers are cached for a moment so the tracker's hot path is a map lookup.
     const known = new Map<string, { at: number; value: { private: boolean } | undefined }>();
     const trackerLookup = (h: Buffer) => {
@@ -144,6 +146,12 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
       onAnnounce: (infoHash, peer, event) => {
         if (!seederRef || peer.seeder || event === 'stopped') return;
         if (seederAddress && peer.port === seederAddress.port && peer.ip === seederAddress.ip) return;
+        // Re-announces come every interval: dial a given leecher for a given torrent at most once a minute.
+        const id = `${infoHash.toString('hex')} ${peer.ip} ${peer.port}`;
+        const now = Date.now();
+        if ((dialed.get(id) ?? 0) > now - REDIAL_MS) return;
+        if (dialed.size >= LOOKUP_CACHE_MAX) dialed.clear();
+        dialed.set(id, now);
         seederRef.dial(peer.ip, peer.port, infoHash).catch(() => {});
       },
       onError: (e) => log.warn({ err: String(e) }, 'tracker error'),

@@ -30,7 +30,7 @@ export interface TrackerOptions {
   seederPeers?(infoHash: Buffer): readonly { ip: string; port: number }[];
   /** private torrents: checks the announce URL's `token`; without this option private announces are refused */
   verifyToken?(token: string | undefined, infoHash: Buffer): TokenCheck;
-  /** after every successful announce (so the seeder can dial out to new leechers); must not throw */
+  /** after every successful announce (so the seeder can dial out to new leechers), with a copy of the peer */
   onAnnounce?(infoHash: Buffer, peer: Peer, event: AnnounceEvent): void;
   /** unexpected errors (socket errors, a throwing onAnnounce); default: process.emitWarning */
   onError?(error: unknown): void;
@@ -63,6 +63,15 @@ export interface TrackerStats extends StoreStats {
 }
 
 const SEEDER_CACHE_MAX = 1024;
+
+/** a plain copy: stored entries are live, and keep the peer id as a string behind a getter */
+function snapshot(p: Peer): Peer {
+  const peer: Peer = { ip: p.ip, port: p.port, seeder: p.seeder };
+  const peerId = p.peerId;
+  if (peerId !== undefined) peer.peerId = peerId;
+  if (p.tokenAccount !== undefined) peer.tokenAccount = p.tokenAccount;
+  return peer;
+}
 const TEXT_PLAIN = 'text/plain';
 
 export class Tracker {
@@ -125,7 +134,7 @@ export class Tracker {
     }
     if (this.#options.onAnnounce !== undefined) {
       try {
-        this.#options.onAnnounce(request.infoHash, result.peer, request.event);
+        this.#options.onAnnounce(request.infoHash, snapshot(result.peer), request.event);
       } catch (err) {
         this.#onError(err);
       }
@@ -280,13 +289,7 @@ export class Tracker {
   /** the announced peers of a swarm (not the server's own seeders), as copies */
   peersOf(infoHash: Buffer): Peer[] {
     const out: Peer[] = [];
-    for (const p of this.#store.peers(infoHash, this.#now())) {
-      const peer: Peer = { ip: p.ip, port: p.port, seeder: p.seeder };
-      const peerId = p.peerId;
-      if (peerId !== undefined) peer.peerId = peerId;
-      if (p.tokenAccount !== undefined) peer.tokenAccount = p.tokenAccount;
-      out.push(peer);
-    }
+    for (const p of this.#store.peers(infoHash, this.#now())) out.push(snapshot(p));
     return out;
   }
 

@@ -3,6 +3,7 @@ import { checkSseCustomerKey } from '../../access/sse-c.ts';
 import type { ObjectRecord } from '../../meta/types.ts';
 import type { Handler, Reply, RequestContext } from '../../server/context.ts';
 import { readObjectRange } from '../../server/object-io.ts';
+import { deferWebSeed } from '../../server/web-seed-policy.ts';
 import { S3Error } from '../errors.ts';
 import { objectHeaders } from '../object-headers.ts';
 import { sseKeyFor } from './put-object.ts';
@@ -119,6 +120,7 @@ async function getOrHead(ctx: RequestContext, withBody: boolean): Promise<Reply>
   }
   headers['content-length'] = end - start;
   if (!withBody || end === start) return { status, headers };
+  deferWebSeed(ctx, o);
   const body = readObjectRange(ctx.services.blobs, o.segments, start, end, sseKey);
   const { uploadBudget } = ctx.services;
   if (!uploadBudget.limited) return { status, headers, body };
