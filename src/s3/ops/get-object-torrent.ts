@@ -1,21 +1,26 @@
 import { isAnonymouslyReadable } from '../../access/authorize.ts';
 import type { ObjectRecord } from '../../meta/types.ts';
 import type { Handler, RequestContext } from '../../server/context.ts';
-import { buildTorrent } from '../../torrent/metainfo.ts';
+import { buildTorrent, infoHashesOf } from '../../torrent/metainfo.ts';
 import { torrentName } from '../../torrent/torrent-name.ts';
 import { VERSION } from '../../version.ts';
 import { S3Error } from '../errors.ts';
 import { presignUrl, uriEncode } from '../presign-url.ts';
 import { torrentFormatFor } from './put-object.ts';
 
-/** How long the presigned web-seed URL of a private object's torrent stays valid. */
-const PRIVATE_WEB_SEED_SECONDS = 24 * 3600;
-
-function announceUrls(ctx: RequestContext): { announce: string; announceList: string[][] } {
-  const { config } = ctx.services;
-  const own = config.trackerUrl ?? `${new URL(config.publicUrl!).protocol}//${new URL(config.publicUrl!).hostname}:6969/announce`;
-  const extras = config.extraTrackers.filter((t, i, all) => t !== own && all.indexOf(t) === i);
-  return { announce: own, announceList: [[own], ...extras.map((t) => [t])] };
+/**
+ * Own tracker first (HTTP, then UDP), then configured extras. A private torrent's announce URLs carry a
+ * token binding it to the caller's account and the info-hash until the torrent's web seed expires too.
+ */
+function announceUrls(ctx: RequestContext, infoHash: Buffer, isPrivate: boolean): { announce?: string; announceList?: string[][] } {
+  const { config, bittorrent } = ctx.services;
+  const own = bittorrent?.announceUrls ?? (config.trackerUrl ? [config.trackerUrl] : []);
+  const token = isPrivate && ctx.caller && bittorrent
+    ? bittorrent.trackerToken(infoHash, ctx.caller.accountId, Date.now() + config.privateTorrentTtl * 1000)
+    : undefined;
+  const urls = own.filter((t, i) => own.indexOf(t) === i).map((t) => (token ? `${t}${t.includes('?') ? '&' : '?'}token=${token}` : t));
+  if (urls.length === 0) return {};
+  return { announce: urls[0]!, announceList: urls.map((t) => [t]) };
 }
 
 /**
@@ -41,7 +46,7 @@ function webSeedUrl(ctx: RequestContext, o: ObjectRecord, isPrivate: boolean): s
   const key = ctx.services.meta.getKey(ctx.caller!.accessKeyId)!;
   return presignUrl({
     baseUrl: config.publicUrl!, bucket: o.bucket, key: o.key, path, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey,
-    region: config.region, expiresSeconds: PRIVATE_WEB_SEED_SECONDS, query: ctx.charged ? [['x-amz-request-payer', 'requester']] : [],
+    region: config.region, expiresSeconds: config.privateTorrentTtl, query: ctx.charged ? [['x-amz-request-payer', 'requester']] : [],
   });
 }
 
@@ -70,12 +75,15 @@ export const getObjectTorrent: Handler = async (ctx) => {
   // (A 0-byte object hashed for v2 has an empty piece layer and no pieces root.)
   const format = torrentFormatFor(ctx) === 'hybrid' && o.hashes.pieceLayer !== undefined ? 'hybrid' : 'v1';
   const name = torrentName(o.key);
-  const { announce, announceList } = announceUrls(ctx);
+  const info = { name, length: o.size, hashes: o.hashes, format, private: isPrivate, bucket: o.bucket, key: o.key } as const;
+  const { infoHash } = infoHashesOf(info);
   const built = buildTorrent({
-    name, length: o.size, hashes: o.hashes, format, private: isPrivate, bucket: o.bucket, key: o.key,
-    announce, announceList, urlList: [webSeedUrl(ctx, o, isPrivate)],
+    ...info, ...announceUrls(ctx, infoHash, isPrivate),
+    ...(config.webSeed ? { urlList: [webSeedUrl(ctx, o, isPrivate)] } : {}),
     creationDate: Math.floor(o.lastModified / 1000), createdBy: `seedbucket/${VERSION}`,
   });
+  // The seeder recognises an encrypted (MSE/PE) handshake for this torrent without a lookup.
+  ctx.services.bittorrent?.seeder?.expect(built.infoHash, built.infoHashV2);
   // Remembered so the seeder and tracker can find the object by info-hash; written only when it changes.
   if (!o.infoHash?.equals(built.infoHash) || (built.infoHashV2 && !o.infoHashV2?.equals(built.infoHashV2))) {
     meta.setInfoHashes(o.bucket, o.key, o.versionId, built.infoHash, built.infoHashV2);
