@@ -38,6 +38,7 @@ export class Seeder {
   private readonly connections = new Set<Connection>();
   private readonly perAddress = new Map<string, number>();
   private readonly closedBy: Record<string, number> = {};
+  private readonly handshakes = { plain: 0, pePlaintext: 0, peRc4: 0 };
   private uploadedTotal = 0;
   private server: Server | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -109,7 +110,9 @@ export class Seeder {
       conn.wire.once('handshake', (infoHashHex: string) => {
         if (infoHashHex !== hash20.toString('hex')) return conn.close('handshake for another torrent');
         if (!this.allowed(swarm.torrent, conn)) return conn.close('private torrent: peer not allowed');
-        resolve(swarm.attach(conn, hash20, true) !== undefined);
+        const ok = swarm.attach(conn, hash20, true) !== undefined;
+        if (ok) this.countHandshake(conn);
+        resolve(ok);
       });
     });
   }
@@ -151,6 +154,7 @@ export class Seeder {
       connections: this.connections.size,
       peers: [...live].reduce((n, s) => n + s.peers.size, 0),
       uploaded: this.uploadedTotal,
+      handshakes: { ...this.handshakes },
       closed: { ...this.closedBy },
       torrents,
       cache: { bytes: this.reader.bytes, hits: this.reader.hits, misses: this.reader.misses },
@@ -193,7 +197,7 @@ export class Seeder {
         if (conn.closed) return;
         if (!swarm) return conn.close('unknown info-hash');
         if (!this.allowed(swarm.torrent, conn)) return conn.close('private torrent: peer not allowed');
-        swarm.attach(conn, hash20, false);
+        if (swarm.attach(conn, hash20, false)) this.countHandshake(conn);
       };
       const known = this.swarms.get(infoHashHex);
       if (known && (peSwarm === undefined || peSwarm === known)) {
@@ -240,6 +244,13 @@ export class Seeder {
     const n = (this.perAddress.get(ip) ?? 1) - 1;
     if (n <= 0) this.perAddress.delete(ip);
     else this.perAddress.set(ip, n);
+  }
+
+  private countHandshake(conn: Connection): void {
+    const method = conn.wire._encryptionMethod;
+    if (method === 2) this.handshakes.peRc4++;
+    else if (method === 1) this.handshakes.pePlaintext++;
+    else this.handshakes.plain++;
   }
 
   private count(reason: string): void {

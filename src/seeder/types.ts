@@ -105,6 +105,8 @@ export interface SeederStats {
   peers: number;
   /** piece payload bytes sent over all torrents since start (survives forget/close of a swarm) */
   uploaded: number;
+  /** peers attached, by how they handshook: plain BitTorrent, PE then plaintext, PE with RC4 */
+  handshakes: { plain: number; pePlaintext: number; peRc4: number };
   /** connections refused or closed: per-address cap, unknown info-hash, protocol violations, … by reason */
   closed: Record<string, number>;
   /** one entry per torrent that has or had peers (the most recent TORRENT_STATS_KEPT) */
