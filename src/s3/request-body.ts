@@ -5,6 +5,9 @@ import { S3Error } from './errors.ts';
 
 /** The request's payload, decoded and verified (aws-chunked, signatures, checksums). */
 export function payloadOf(ctx: RequestContext): ReturnType<typeof verifiedBody> {
+  // The client waits for this before sending a body it announced with Expect: 100-continue, so a request
+  // refused by routing, authentication or access checks never has its body sent at all.
+  if (/100-continue/i.test(String(ctx.req.headers.expect ?? '')) && !ctx.res.headersSent) ctx.res.writeContinue();
   return verifiedBody(ctx.req, { method: ctx.req.method ?? 'GET', rawPath: ctx.rawPath, rawQuery: ctx.rawQuery, headers: ctx.req.headers, rawHeaders: ctx.req.rawHeaders }, ctx.auth);
 }
 

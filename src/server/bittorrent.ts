@@ -10,6 +10,7 @@ import { encodeInfoDict } from '../torrent/metainfo.ts';
 import type { Services } from './context.ts';
 import { log } from './log.ts';
 import { readObjectBytes } from './object-io.ts';
+import { SeederUsage } from './seeder-usage.ts';
 import { objectInfo } from './object-torrent.ts';
 
 /** The tracker and seeder faces of the server, over the same store as the S3 API. */
@@ -31,6 +32,7 @@ export interface BitTorrentFaces {
 const LOOKUP_CACHE_MS = 2000;
 const LOOKUP_CACHE_MAX = 10_000;
 const REDIAL_MS = 60_000;
+const STATS_LOG_MS = 1000;
 
 /** The HMAC key of tracker tokens, kept in the data directory so tokens survive a restart. */
 function trackerSecret(dataDir: string): Buffer {
@@ -99,22 +101,29 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
   };
 
   let seeder: Seeder | undefined;
+  let seederUsage: SeederUsage | undefined;
   let tracker: Tracker | undefined;
   let seederAddress: { ip: string; port: number } | undefined;
   const endpoints: { name: string; url: string }[] = [];
 
   if (config.seeder) {
+    // the seeder's bytes are charged to the bucket owner, like the GETs they spare (usage: BitTorrentSeed)
+    const charged = (c: ReturnType<typeof byInfoHash>): SeedableTorrent | undefined => {
+      if (!c) return undefined;
+      seederUsage?.owner(c.infoHash, c.bucket.ownerAccountId);
+      return toSeedable(c);
+    };
     const lookup: TorrentLookup = {
-      find: async (h20) => { const c = byInfoHash(h20); return c && toSeedable(c); },
+      find: async (h20) => charged(byInfoHash(h20)),
       findByReq2: async (req2) => {
         const o = meta.getObjectByReq2(req2);
-        const c = o?.infoHash ? byInfoHash(o.infoHash) : undefined;
-        return c && toSeedable(c);
+        return charged(o?.infoHash ? byInfoHash(o.infoHash) : undefined);
       },
       mayServe: (t, peer) => !t.private || (tracker?.hasAuthorizedPeer(t.infoHash, peer.ip) ?? false),
       leechers: (t) => tracker?.peersOf(t.infoHash).filter((p) => !p.seeder).length ?? 0,
     };
     seeder = new Seeder({ lookup, throttle: services.uploadBudget, superSeeding: config.superSeeding });
+    seederUsage = new SeederUsage(seeder, services.usage);
     const addr = await seeder.listen(config.peerPort, config.host);
     seederAddress = { ip: config.peerHost ?? publicHost, port: addr.port };
     endpoints.push({ name: 'seeder', url: `${formatted(config.host)}:${addr.port}` });
@@ -161,6 +170,26 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
     endpoints.push({ name: 'tracker', url: `udp://${formatted(config.host)}:${port}/announce` });
   }
 
+  // With SEEDBUCKET_LOG=debug: the seeder's counters, once a second while they change (what it sent, to
+  // whom, what it refused). The swarm tests read these lines; operators can too.
+  let statsTimer: NodeJS.Timeout | undefined;
+  if (seeder && log.isLevelEnabled('debug')) {
+    const s0 = seeder;
+    let last = '';
+    statsTimer = setInterval(() => {
+      const s = s0.stats();
+      const line = {
+        uploaded: s.uploaded, connections: s.connections, peers: s.peers, handshakes: s.handshakes, closed: s.closed,
+        torrents: s.torrents.map((t) => ({ infoHash: t.infoHash, uploaded: t.uploaded, peers: t.peers, rejected: t.rejected, metadataPieces: t.metadataPieces })),
+      };
+      const key = JSON.stringify(line);
+      if (key === last) return;
+      last = key;
+      log.debug({ seeder: line }, 'seeder stats');
+    }, STATS_LOG_MS);
+    statsTimer.unref();
+  }
+
   const announceUrls: string[] = [];
   if (config.trackerUrl) announceUrls.push(config.trackerUrl);
   else if (tracker) {
@@ -182,7 +211,9 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
       return { leechers: peers.length - seeders, seeders };
     },
     async close() {
+      clearInterval(statsTimer);
       await Promise.allSettled([tracker?.close(), seeder?.close()]);
+      seederUsage?.close();
     },
   };
 }

@@ -17,6 +17,9 @@ import { checkAccess } from './access-step.ts';
 import type { Reply, RequestContext, Services } from './context.ts';
 import { log } from './log.ts';
 
+/** Unread request bodies up to this size are drained after an error answer, to keep the connection usable. */
+const DRAIN_LIMIT = 16 * 1024 * 1024;
+
 function newRequestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
 }
@@ -78,8 +81,14 @@ function sendError(ctx: RequestContext, err: S3Error): void {
   const body = Buffer.from(errorXml(err.code, err.message, resource, ctx.requestId, err.details), 'utf8');
   res.setHeader('content-type', 'application/xml');
   res.setHeader('content-length', String(body.length));
-  // An unread request body would otherwise be drained (a large upload) before the connection can be reused.
-  if (!req.complete) res.setHeader('connection', 'close');
+  if (!req.complete) {
+    // A small unread body is read and dropped so the client sees this answer instead of a reset; a large
+    // one closes the connection rather than receive it (clients using Expect: 100-continue never send it).
+    const expectsContinue = /100-continue/i.test(String(req.headers.expect ?? ''));
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (!expectsContinue && Number.isFinite(declared) && declared <= DRAIN_LIMIT) req.resume();
+    else res.setHeader('connection', 'close');
+  }
   if (req.method === 'HEAD') res.end();
   else res.end(body);
 }
@@ -170,6 +179,8 @@ export function createS3Server(services: Services): http.Server {
   };
   const { tls } = services.config;
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
+  // Answer 100 Continue only once the handler starts reading the body (payloadOf), not before checks ran.
+  server.on('checkContinue', listener);
   // Large uploads take longer than Node's default 300 s request timeout; idle sockets still time out.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -16,15 +16,16 @@ export class UsageMeter {
     this.#timer.unref();
   }
 
-  record(accountId: string, operation: string, role: 'owner' | 'requester', bytesIn: number, bytesOut: number): void {
+  /** `requests`: how many requests these bytes answered (1 for an S3 request; blocks served, for the seeder) */
+  record(accountId: string, operation: string, role: 'owner' | 'requester', bytesIn: number, bytesOut: number, requests = 1): void {
     const id = `${accountId}\0${operation}\0${role}`;
     const row = this.#pending.get(id);
     if (row) {
-      row.requests++;
+      row.requests += requests;
       row.bytesIn += bytesIn;
       row.bytesOut += bytesOut;
     } else {
-      this.#pending.set(id, { accountId, operation, role, requests: 1, bytesIn, bytesOut });
+      this.#pending.set(id, { accountId, operation, role, requests, bytesIn, bytesOut });
     }
   }
 
