@@ -1,14 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import type { UsageRow } from '../src/meta/store.ts';
 import { presignUrl } from '../src/s3/presign-url.ts';
 
 export const ACCESS_KEY = 'bench-key';
 export const SECRET_KEY = 'bench-secret-0123456789';
 const BIN = path.resolve(import.meta.dirname, '../bin/seedbucket.js');
 
-export interface BenchServer { url: string; pid: number; dataDir: string; proc: ChildProcess; stop(): Promise<void> }
+export interface BenchServer {
+  url: string; pid: number; dataDir: string; proc: ChildProcess;
+  /** every `seedbucket <name> listening on <url>` line: s3, tracker (http + udp), seeder (host:port) */
+  endpoints: { name: string; url: string }[];
+  /** the usage counters (`seedbucket admin usage`), as the server last flushed them (about once a second) */
+  usage(): Promise<UsageRow[]>;
+  stop(): Promise<void>;
+}
 
 export async function startBenchServer(benchDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(benchDir, 'server-'));
@@ -16,18 +24,31 @@ export async function startBenchServer(benchDir: string, args: string[] = [], en
     env: { ...process.env, SEEDBUCKET_ACCESS_KEY: ACCESS_KEY, SEEDBUCKET_SECRET_KEY: SECRET_KEY, SEEDBUCKET_LOG: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const endpoints: { name: string; url: string }[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /seedbucket s3 listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const m = /^seedbucket (\S+) listening on (\S+)/.exec(out.slice(0, nl));
+        out = out.slice(nl + 1);
+        if (!m) continue;
+        endpoints.push({ name: m[1]!, url: m[2]! });
+        if (m[1] === 's3') resolve(m[2]!); // printed last: every face is up
+      }
     });
     proc.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   return {
-    url, pid: proc.pid!, dataDir, proc,
+    url, pid: proc.pid!, dataDir, proc, endpoints,
+    usage: () => new Promise<UsageRow[]>((resolve, reject) => {
+      execFile(process.execPath, [BIN, 'admin', 'usage', '--data', dataDir], { env: { ...process.env, SEEDBUCKET_LOG: 'warn' } }, (err, stdout) => {
+        if (err) reject(err);
+        else resolve(JSON.parse(stdout) as UsageRow[]);
+      });
+    }),
     async stop() { proc.kill('SIGTERM'); await exited; rmSync(dataDir, { recursive: true, force: true }); },
   };
 }

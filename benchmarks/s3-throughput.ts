@@ -1,7 +1,8 @@
 /**
- * PUT and GET throughput of seedbucket against plain fs streams writing and reading the same bytes
- * (with the same fsync) in the same run, for 1 MiB, 64 MiB and 1 GiB objects with 1 and 8 concurrent
- * clients; and the server's peak RSS.
+ * PUT and GET throughput of seedbucket for 1 MiB, 64 MiB and 1 GiB objects with 1 and 8 concurrent
+ * clients, against two references measured in the same run, alternating: a plain node:http server
+ * storing the same bytes as files (the HTTP cost without S3), and bare fs streams (no network at all).
+ * Also the server's peak RSS.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { median, peakRssMiB, printTable, request, signedUrl, startBenchServer, timed } from './lib.ts';
 
 const MiB = 1024 * 1024;
@@ -37,8 +39,18 @@ async function fsRead(file: string): Promise<void> {
   await pipeline(createReadStream(file, { highWaterMark: 256 * 1024 }), new Writable({ write(_c, _e, cb) { cb(); } }));
 }
 
+async function startPlainServer(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'plain-http-server.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (c: Buffer) => { const m = /listening on (\S+)/.exec(c.toString()); if (m) resolve(m[1]!); });
+    proc.once('exit', (code) => reject(new Error(`plain server exited ${code}`)));
+  });
+  return { url, stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); } };
+}
+
 export async function s3Throughput(benchDir: string, reps: number, sizesMiB: number[]): Promise<void> {
   const server = await startBenchServer(benchDir);
+  const plain = await startPlainServer(mkdtempSync(path.join(benchDir, 'plain-')));
   const bucket = 'bench';
   await request('PUT', signedUrl(server, 'PUT', bucket, ''));
   const refDir = mkdtempSync(path.join(benchDir, 'ref-'));
@@ -48,6 +60,7 @@ export async function s3Throughput(benchDir: string, reps: number, sizesMiB: num
       const data = randomBytes(sizeMiB * MiB);
       for (const conc of [1, 8]) {
         const put: number[] = []; const get: number[] = []; const refPut: number[] = []; const refGet: number[] = [];
+        const httpPut: number[] = []; const httpGet: number[] = [];
         for (let r = 0; r < reps; r++) {
           const ids = Array.from({ length: conc }, (_, i) => `o${sizeMiB}-${conc}-${r}-${i}`);
           refPut.push(await timed(() => Promise.all(ids.map((id) => fsWrite(path.join(refDir, id), data)))));
@@ -55,28 +68,38 @@ export async function s3Throughput(benchDir: string, reps: number, sizesMiB: num
             const res = await request('PUT', signedUrl(server, 'PUT', bucket, id), data);
             if (res.status !== 200) throw new Error(`PUT ${res.status}`);
           }))));
+          httpPut.push(await timed(() => Promise.all(ids.map(async (id) => {
+            const res = await request('PUT', `${plain.url}/${id}`, data);
+            if (res.status !== 200) throw new Error(`plain PUT ${res.status}`);
+          }))));
           refGet.push(await timed(() => Promise.all(ids.map((id) => fsRead(path.join(refDir, id))))));
+          httpGet.push(await timed(() => Promise.all(ids.map(async (id) => {
+            const res = await request('GET', `${plain.url}/${id}`);
+            if (res.status !== 200 || res.bytes !== data.length) throw new Error(`plain GET ${res.status}`);
+          }))));
           get.push(await timed(() => Promise.all(ids.map(async (id) => {
             const res = await request('GET', signedUrl(server, 'GET', bucket, id));
             if (res.status !== 200 || res.bytes !== data.length) throw new Error(`GET ${res.status} ${res.bytes}`);
           }))));
           for (const id of ids) {
             rmSync(path.join(refDir, id), { force: true });
+            await request('DELETE', `${plain.url}/${id}`);
             await request('DELETE', signedUrl(server, 'DELETE', bucket, id));
           }
         }
         const total = (sizeMiB * conc);
         const mibs = (s: number) => total / s;
         rows.push([`${sizeMiB} MiB`, conc,
-          mibs(median(put)), mibs(median(refPut)), median(refPut) / median(put),
-          mibs(median(get)), mibs(median(refGet)), median(refGet) / median(get)]);
+          mibs(median(put)), mibs(median(httpPut)), median(httpPut) / median(put), mibs(median(refPut)), median(refPut) / median(put),
+          mibs(median(get)), mibs(median(httpGet)), median(httpGet) / median(get), mibs(median(refGet)), median(refGet) / median(get)]);
       }
     }
-    rows.push(['peak server RSS (MiB)', '', peakRssMiB(server.pid), '', '', '', '', '']);
+    rows.push(['peak server RSS (MiB)', '', peakRssMiB(server.pid), '', '', '', '', '', '', '', '', '']);
   } finally {
     await server.stop();
+    await plain.stop();
     rmSync(refDir, { recursive: true, force: true });
   }
-  printTable(`S3 PUT/GET throughput, MiB/s, median of ${reps} (ratio = seedbucket / fs streams; goal ≥ 0.8 for large objects)`,
-    ['object', 'clients', 'PUT', 'fs write', 'PUT ratio', 'GET', 'fs read', 'GET ratio'], rows);
+  printTable(`S3 PUT/GET throughput, MiB/s, median of ${reps}; ratios = seedbucket / reference (goal ≥ 0.8 for large objects)`,
+    ['object', 'clients', 'PUT', 'plain HTTP PUT', 'ratio', 'fs write', 'ratio', 'GET', 'plain HTTP GET', 'ratio', 'fs read', 'ratio'], rows);
 }

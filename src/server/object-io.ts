@@ -19,7 +19,7 @@ export interface WrittenBlob {
 }
 
 /** Uploads at least this large are hashed on the worker pool; smaller ones inline (messaging would cost more). */
-const POOL_THRESHOLD = 1 << 20;
+const POOL_THRESHOLD = 32 << 20;
 /** Bytes an upload may have handed to its hash worker and not yet seen hashed: bounds memory per upload. */
 const MAX_UNHASHED = 8 << 20;
 
