@@ -180,7 +180,9 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
       const s = s0.stats();
       const line = {
         uploaded: s.uploaded, connections: s.connections, peers: s.peers, handshakes: s.handshakes, closed: s.closed,
-        torrents: s.torrents.map((t) => ({ infoHash: t.infoHash, uploaded: t.uploaded, peers: t.peers, rejected: t.rejected, metadataPieces: t.metadataPieces })),
+        torrents: s.torrents.map((t) => ({
+          infoHash: t.infoHash, uploaded: t.uploaded, peers: t.peers, superSeeded: t.superSeeded, revealed: t.revealed, rejected: t.rejected, metadataPieces: t.metadataPieces,
+        })),
       };
       const key = JSON.stringify(line);
       if (key === last) return;

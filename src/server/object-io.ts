@@ -4,7 +4,6 @@ import { createSseCipher, newSseIv, type SseCustomerKey } from '../access/sse-c.
 import type { PartPieceHashes, PieceHashes, Segment } from '../meta/types.ts';
 import { S3Error } from '../s3/errors.ts';
 import type { BlobStore, BlobWriter } from '../storage/blob-store.ts';
-import { hashPool, type PooledDigest } from './hash-pool.ts';
 import { WriteDigest, type DigestResult, type HashPlan } from './write-digest.ts';
 
 export type { HashPlan } from './write-digest.ts';
@@ -18,39 +17,21 @@ export interface WrittenBlob {
   partHashes?: PartPieceHashes;
 }
 
-/** Uploads at least this large are hashed on the worker pool; smaller ones inline (messaging would cost more). */
-const POOL_THRESHOLD = 32 << 20;
-/** Bytes an upload may have handed to its hash worker and not yet seen hashed: bounds memory per upload. */
-const MAX_UNHASHED = 8 << 20;
-
 /**
- * Counts the plaintext and hashes it, inline or on the pool, passing bytes on to the blob unchanged.
- * The stream does not finish until the digest is complete, so a written blob always has its hashes.
+ * Counts the plaintext and hashes it (MD5 for the ETag, piece hashes for the torrent) on its way to the
+ * blob. Hashing stays on the main thread: on worker threads it measured slower and used more memory
+ * (the copies and messages cost more than they freed on a 2-core machine).
  */
 class DigestStage extends Transform {
   size = 0;
   result: DigestResult | undefined;
   readonly #maxSize: number;
-  readonly #inline?: WriteDigest;
-  readonly #pooled?: PooledDigest;
-  #unhashed = 0;
-  #waiting: (() => void) | undefined;
+  readonly #digest: WriteDigest;
 
-  constructor(plan: HashPlan, maxSize: number, expectedSize: number | undefined) {
+  constructor(plan: HashPlan, maxSize: number) {
     super({ highWaterMark: 1 << 20 });
     this.#maxSize = maxSize;
-    if (hashPool.size > 0 && expectedSize !== undefined && expectedSize >= POOL_THRESHOLD) {
-      this.#pooled = hashPool.open(plan, (bytes) => {
-        this.#unhashed -= bytes;
-        if (this.#waiting && this.#unhashed <= MAX_UNHASHED) {
-          const resume = this.#waiting;
-          this.#waiting = undefined;
-          resume();
-        }
-      });
-    } else {
-      this.#inline = new WriteDigest(plan);
-    }
+    this.#digest = new WriteDigest(plan);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -59,30 +40,13 @@ class DigestStage extends Transform {
       cb(new S3Error('EntityTooLarge'));
       return;
     }
-    this.push(chunk);
-    if (this.#inline) {
-      this.#inline.update(chunk);
-      cb();
-      return;
-    }
-    this.#pooled!.update(chunk);
-    this.#unhashed += chunk.length;
-    if (this.#unhashed > MAX_UNHASHED) this.#waiting = () => cb();
-    else cb();
+    this.#digest.update(chunk);
+    cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.#inline) {
-      this.result = this.#inline.digest();
-      cb();
-      return;
-    }
-    this.#pooled!.finish().then((r) => { this.result = r; cb(); }, (e: Error) => cb(e));
-  }
-
-  override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
-    this.#pooled?.abort();
-    cb(err);
+    this.result = this.#digest.digest();
+    cb();
   }
 }
 
@@ -107,7 +71,7 @@ export async function writeBlob(
     body.destroy();
     throw e;
   }
-  const digest = new DigestStage(plan, opts.maxSize, opts.expectedSize);
+  const digest = new DigestStage(plan, opts.maxSize);
   const iv = opts.sse ? newSseIv() : undefined;
   try {
     if (opts.sse && iv) await pipeline(body, digest, createSseCipher(opts.sse, iv), writer.stream);
