@@ -9,16 +9,22 @@ import { presignUrl, uriEncode } from '../presign-url.ts';
 import { torrentFormatFor } from './put-object.ts';
 
 /**
- * Own tracker first (HTTP, then UDP), then configured extras. A private torrent's announce URLs carry a
- * token binding it to the caller's account and the info-hash until the torrent's web seed expires too.
+ * Own tracker first (HTTP, then UDP), then configured extras. A private torrent (BEP 27) lists only our own
+ * tracker, its URLs carrying a token that binds them to the caller's account and the info-hash until the
+ * torrent's web seed expires too: a third-party tracker gets neither the token (a credential for ours) nor
+ * the swarm of an object that is not public.
  */
 function announceUrls(ctx: RequestContext, infoHash: Buffer, isPrivate: boolean): { announce?: string; announceList?: string[][] } {
   const { config, bittorrent } = ctx.services;
-  const own = bittorrent?.announceUrls ?? (config.trackerUrl ? [config.trackerUrl] : []);
+  const all = bittorrent?.announceUrls ?? [...(config.trackerUrl ? [config.trackerUrl] : []), ...config.extraTrackers];
+  const unique = all.filter((t, i) => all.indexOf(t) === i);
+  const own = unique.filter((t) => t === config.trackerUrl || !config.extraTrackers.includes(t));
   const token = isPrivate && ctx.caller && bittorrent
     ? bittorrent.trackerToken(infoHash, ctx.caller.accountId, Date.now() + config.privateTorrentTtl * 1000)
     : undefined;
-  const urls = own.filter((t, i) => own.indexOf(t) === i).map((t) => (token ? `${t}${t.includes('?') ? '&' : '?'}token=${token}` : t));
+  const urls = isPrivate
+    ? own.map((t) => (token ? `${t}${t.includes('?') ? '&' : '?'}token=${token}` : t))
+    : [...own, ...unique.filter((t) => !own.includes(t))];
   if (urls.length === 0) return {};
   return { announce: urls[0]!, announceList: urls.map((t) => [t]) };
 }

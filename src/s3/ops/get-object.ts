@@ -1,9 +1,10 @@
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkSseCustomerKey } from '../../access/sse-c.ts';
 import type { ObjectRecord } from '../../meta/types.ts';
 import type { Handler, Reply, RequestContext } from '../../server/context.ts';
 import { readObjectRange } from '../../server/object-io.ts';
-import { deferWebSeed } from '../../server/web-seed-policy.ts';
+import { deferWebSeed, webSeedCutoff } from '../../server/web-seed-policy.ts';
 import { S3Error } from '../errors.ts';
 import { objectHeaders } from '../object-headers.ts';
 import { sseKeyFor } from './put-object.ts';
@@ -121,13 +122,15 @@ async function getOrHead(ctx: RequestContext, withBody: boolean): Promise<Reply>
   headers['content-length'] = end - start;
   if (!withBody || end === start) return { status, headers };
   deferWebSeed(ctx, o);
-  const body = readObjectRange(ctx.services.blobs, o.segments, start, end, sseKey);
+  const stages: Array<Readable | Transform> = [readObjectRange(ctx.services.blobs, o.segments, start, end, sseKey)];
   const { uploadBudget } = ctx.services;
-  if (!uploadBudget.limited) return { status, headers, body };
-  const throttled = uploadBudget.throttle();
+  if (uploadBudget.limited) stages.push(uploadBudget.throttle());
+  const cutoff = webSeedCutoff(ctx, o);
+  if (cutoff) stages.push(cutoff); // last: it decides as late as possible
+  if (stages.length === 1) return { status, headers, body: stages[0]! };
   // pipeline, not pipe: a client hanging up must also end the read (and release the blobs it pins).
-  pipeline(body, throttled).catch(() => {});
-  return { status, headers, body: throttled };
+  pipeline(stages).catch(() => {});
+  return { status, headers, body: stages[stages.length - 1]! };
 }
 
 export const getObject: Handler = (ctx) => getOrHead(ctx, true);
