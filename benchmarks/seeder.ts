@@ -199,7 +199,7 @@ function activeDownloader(s: net.Socket, got: (bytes: number) => void): void {
     m.writeUInt32BE(16 * 1024, 13);
     return m;
   };
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   let handshook = false;
   s.on('data', (c: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, c]) : c;

@@ -4,7 +4,7 @@ import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './ops/ac
 import {
   deleteBucketCors, getBucketCors, getBucketRequestPayment, preflight, putBucketCors, putBucketRequestPayment,
 } from './ops/bucket-config.ts';
-import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './ops/buckets.ts';
+import { createBucket, createSession, deleteBucket, getBucketLocation, headBucket, listBuckets } from './ops/buckets.ts';
 import { copyObject } from './ops/copy-object.ts';
 import { deleteObject, deleteObjects } from './ops/delete.ts';
 import { getObject, headObject } from './ops/get-object.ts';
@@ -48,6 +48,7 @@ export const HANDLERS: Record<OperationName, Handler> = {
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,
+  CreateSession: createSession,
   PreflightRequest: preflight,
   TorrentMethodNotAllowed: torrentMethodNotAllowed,
 };

@@ -34,6 +34,7 @@ export const OPERATIONS = {
   CompleteMultipartUpload: 'BucketWrite',
   AbortMultipartUpload: 'BucketWrite',
   ListParts: 'BucketWrite',
+  CreateSession: 'None',
   PreflightRequest: 'None',
   TorrentMethodNotAllowed: 'None',
 } as const;

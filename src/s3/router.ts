@@ -41,6 +41,7 @@ const ROUTES: Route[] = [
   { method: 'DELETE', target: 'bucket', sub: 'cors', op: 'DeleteBucketCors' },
   { method: 'POST', target: 'bucket', sub: 'delete', op: 'DeleteObjects' },
   { method: 'GET', target: 'bucket', sub: 'torrent', op: 'GetBucketTorrent' },
+  { method: 'GET', target: 'bucket', sub: 'session', op: 'CreateSession' },
   { method: 'OPTIONS', target: 'bucket', sub: 'torrent', op: 'PreflightRequest' },
   { method: '*', target: 'bucket', sub: 'torrent', op: 'TorrentMethodNotAllowed' },
   { method: 'GET', target: 'bucket', sub: '', when: listV2, op: 'ListObjectsV2' },
@@ -79,7 +80,7 @@ const PARAMETERS = new Set([
 ]);
 
 /** Sub-resources by precedence: `?uploadId&partNumber` is UploadPart, `?uploads` beats nothing, etc. */
-const SUB_PRECEDENCE = ['torrent', 'uploadId', 'uploads', 'acl', 'cors', 'requestPayment', 'location', 'delete'];
+const SUB_PRECEDENCE = ['session', 'torrent', 'uploadId', 'uploads', 'acl', 'cors', 'requestPayment', 'location', 'delete'];
 
 export function routeRequest(r: RouteInput): OperationName {
   const subs = [...r.query.keys()].filter((k) => !PARAMETERS.has(k) && !k.toLowerCase().startsWith('x-amz-'));

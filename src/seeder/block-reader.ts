@@ -1,9 +1,11 @@
 /**
  * Reads blocks for peers with bounded memory. A request is for ≤128 KiB (usually 16 KiB), but calling
  * the object store per 16 KiB block costs a lookup and a stream each, and clients ask for the blocks of a
- * piece in order. So we read aligned chunks of min(piece length, READ_CHUNK_LENGTH) once, serve blocks as
- * views into them, and keep recent chunks in an LRU bounded in bytes, shared by all torrents. Concurrent
- * requests for one chunk share its read.
+ * piece in order. So a request at the start of an aligned chunk of min(piece length, READ_CHUNK_LENGTH)
+ * reads the whole chunk once; the blocks after it are served as views into it from an LRU bounded in bytes,
+ * shared by all torrents. Concurrent requests for one chunk share its read. A request in the middle of a
+ * chunk that is not cached (random access, a restarted piece) reads just its block: reading ahead there
+ * would mostly fetch bytes nobody asked for.
  */
 import type { SeedableTorrent } from './types.ts';
 
@@ -40,6 +42,9 @@ export class BlockReader {
       this.hits++;
       this.chunks.delete(id);
       this.chunks.set(id, chunk);
+    } else if (start !== chunkStart) {
+      this.misses++;
+      return readExact(t, start, length);
     } else {
       this.misses++;
       const bytes = Math.min(unit, t.length - chunkStart);

@@ -65,13 +65,25 @@ export const METADATA_BLOCK_LENGTH = 16 * KiB;
 /** ut_metadata requests served per peer, as a multiple of the metadata's block count (then rejected). */
 export const METADATA_REQUESTS_PER_BLOCK = 4;
 
-/** BEP 16: pieces a super-seeded peer may hold revealed but not yet seen at another peer. */
-export const SUPER_SEED_WINDOW = 2;
+/**
+ * BEP 16: pieces a super-seeded peer may hold revealed but not yet seen at another peer. Measured with 4
+ * leechers × 32 MiB (128 pieces) on loopback: window 2 / timeout 3 s gave libtorrent 1.05 copies in 2.6 s
+ * but aria2c 1.11 copies in 54 s (aria2 drops a seed it has nothing left to fetch from, and trades slowly);
+ * window 8 / 0.5 s gave libtorrent 1.17 copies in 1.5 s and aria2c 1.24–1.27 in 6.5 s (plain: 2.0 and 4.0).
+ */
+export const SUPER_SEED_WINDOW = 8;
 /**
  * BEP 16: if no other peer announces a revealed piece this long after the peer itself announced it
  * (its own `have`), the piece stops counting against the window and the next one is revealed.
  */
-export const SUPER_SEED_TIMEOUT_MS = 3_000;
+export const SUPER_SEED_TIMEOUT_MS = 500;
+/**
+ * BEP 16: pieces a super-seeded peer may hold shown but not yet seen at another peer, those already sent
+ * in full included (SUPER_SEED_WINDOW counts only the ones still being sent). Above aria2's batch of 20
+ * (it reports new pieces as one bitfield once 20 have piled up, else every 10 s), so it reports before
+ * it runs dry. offload bench (8 aria2c, 256 MiB, 32 MiB/s cap): 2 / 3 s → 94.6 s; 32 → 9.5 s, 1.15 copies.
+ */
+export const SUPER_SEED_UNCONFIRMED = 32;
 
 /** Read-ahead unit: blocks are served from aligned chunks of min(piece length, this) read in one call. */
 export const READ_CHUNK_LENGTH = 256 * KiB;

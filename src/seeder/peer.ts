@@ -22,7 +22,8 @@ export interface PeerHost {
   readonly throttle: UploadThrottle | undefined;
   readonly maxRequestLength: number;
   readonly maxOutstanding: number;
-  blockSent(bytes: number): void;
+  /** `bytes` of piece `index` went out to `peer` */
+  blockSent(bytes: number, peer: Peer, index: number): void;
   rejected(): void;
 }
 
@@ -195,7 +196,7 @@ export class Peer implements SuperSeedPeer, ChokeCandidate {
       q.respond(null, block); // a no-op if the request was cancelled or rejected by a choke meanwhile
       if (this.wire.uploaded !== before) {
         this.uploaded += q.length;
-        this.host.blockSent(q.length);
+        this.host.blockSent(q.length, this, q.index);
       }
     } catch {
       if (!this.closed) {

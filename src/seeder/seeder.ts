@@ -36,6 +36,8 @@ export class Seeder {
   private readonly forgets = new Map<string, number>();
   private readonly retired = new Lru<string, TorrentStats>(TORRENT_STATS_KEPT);
   private readonly connections = new Set<Connection>();
+  /** ip:port:info-hash → outgoing connection attempt (true while connected) */
+  private readonly dialed = new Map<string, Promise<boolean>>();
   private readonly perAddress = new Map<string, number>();
   private readonly closedBy: Record<string, number> = {};
   private readonly handshakes = { plain: 0, pePlaintext: 0, peRc4: 0 };
@@ -90,6 +92,18 @@ export class Seeder {
    * once the peer has handshaken for that torrent, false if the connection could not be made or was refused.
    */
   async dial(ip: string, port: number, infoHash: Buffer): Promise<boolean> {
+    const target = `${unmap(ip)}:${port}:${infoHash.subarray(0, 20).toString('hex')}`;
+    const live = this.dialed.get(target);
+    if (live) return live; // the tracker lists the same leecher on every announce: one connection is enough
+    const attempt = this.dialOnce(ip, port, infoHash);
+    this.dialed.set(target, attempt);
+    const ok = await attempt;
+    if (!ok) this.dialed.delete(target);
+    return ok;
+  }
+
+  private async dialOnce(ip: string, port: number, infoHash: Buffer): Promise<boolean> {
+    const target = `${unmap(ip)}:${port}:${infoHash.subarray(0, 20).toString('hex')}`;
     if (!this.reserveAddress(unmap(ip))) return false;
     const swarm = await this.resolve(infoHash.subarray(0, 20));
     if (!swarm) {
@@ -102,7 +116,11 @@ export class Seeder {
     const hash20 = Buffer.from(infoHash.subarray(0, 20));
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => conn.close('dial timeout'), DIAL_TIMEOUT_MS);
-      conn.onClose(() => { clearTimeout(timer); resolve(false); });
+      conn.onClose(() => {
+        clearTimeout(timer);
+        this.dialed.delete(target);
+        resolve(false);
+      });
       socket.once('connect', () => {
         clearTimeout(timer);
         conn.wire.handshake(hash20, this.peerId, { fast: true, dht: false });
@@ -196,6 +214,7 @@ export class Seeder {
       const proceed = (swarm: Swarm | undefined): void => {
         if (conn.closed) return;
         if (!swarm) return conn.close('unknown info-hash');
+        if (peSwarm && swarm !== peSwarm) return conn.close('protocol violation: handshake names another torrent than PE');
         if (!this.allowed(swarm.torrent, conn)) return conn.close('private torrent: peer not allowed');
         if (swarm.attach(conn, hash20, false)) this.countHandshake(conn);
       };

@@ -1,12 +1,18 @@
 /**
  * BEP 16 super-seeding for one torrent. A super-seeded peer is told we have nothing, then learns of our
- * pieces one at a time (`have`), at most SUPER_SEED_WINDOW pending at once. A revealed piece stops being
- * pending when another peer announces it (the first peer passed it on), or SUPER_SEED_TIMEOUT_MS after the
- * peer announced it itself with nobody else following (a peer that does not upload must not stall).
- * We reveal the piece the fewest peers have or are being given, so each piece leaves the server about
- * once and the peers trade the rest.
+ * pieces one at a time (`have`). A revealed piece is pending until another peer announces it (the first
+ * peer passed it on), or SUPER_SEED_TIMEOUT_MS after the peer announced it itself with nobody else
+ * following (a peer that does not upload must not stall). We reveal the piece the fewest peers have or are
+ * being given, so each piece leaves the server about once and the peers trade the rest.
+ *
+ * How many pieces a peer is shown at once: SUPER_SEED_WINDOW of them not yet sent to it in full (its
+ * request pipeline to us: when we have sent a piece's last byte, the next piece is revealed at once, so the
+ * upload never waits for the swarm's feedback), and at most SUPER_SEED_UNCONFIRMED pending in all (shown,
+ * not yet seen at another peer). Strict BEP 16 — one piece, the next only once another peer has it — is
+ * slow in practice: clients report pieces late (aria2 announces what it got in batches of 20 pieces, or
+ * every 10 s), so a window of one or two pieces waits on timeouts most of the time.
  */
-import { SUPER_SEED_TIMEOUT_MS, SUPER_SEED_WINDOW } from './limits.ts';
+import { SUPER_SEED_TIMEOUT_MS, SUPER_SEED_UNCONFIRMED, SUPER_SEED_WINDOW } from './limits.ts';
 
 export interface SuperSeedPeer {
   superSeed: SuperSeedState | undefined;
@@ -21,6 +27,8 @@ export class SuperSeedState {
   readonly revealed: Uint8Array;
   /** pending piece → when the peer itself announced it (0: not yet) */
   readonly pending = new Map<number, number>();
+  /** pending piece not yet sent to the peer in full → payload bytes of it sent so far */
+  readonly sending = new Map<number, number>();
   revealedCount = 0;
 
   constructor(pieceCount: number) {
@@ -49,6 +57,7 @@ export class SuperSeeder {
     private readonly window = SUPER_SEED_WINDOW,
     private readonly timeoutMs = SUPER_SEED_TIMEOUT_MS,
     private readonly random: () => number = Math.random,
+    private readonly unconfirmed = Math.max(window, SUPER_SEED_UNCONFIRMED),
   ) {
     this.inFlight = new Uint16Array(pieceCount);
   }
@@ -68,6 +77,22 @@ export class SuperSeeder {
     const own = from.superSeed;
     if (own?.pending.get(index) === 0) own.pending.set(index, now);
     if (own) this.fill(from); // it may have got a piece elsewhere that we had not revealed yet
+  }
+
+  /**
+   * `bytes` of revealed piece `index` (`pieceBytes` long) went out to `peer`: once all of it has, the
+   * piece no longer holds the peer's pipeline and the next one may be revealed.
+   */
+  onSent(peer: SuperSeedPeer, index: number, bytes: number, pieceBytes: number): void {
+    const s = peer.superSeed;
+    const sent = s?.sending.get(index);
+    if (!s || sent === undefined) return;
+    if (sent + bytes < pieceBytes) {
+      s.sending.set(index, sent + bytes);
+      return;
+    }
+    s.sending.delete(index);
+    this.fill(peer);
   }
 
   /** expire pieces announced by their peer but by nobody else for timeoutMs */
@@ -92,6 +117,7 @@ export class SuperSeeder {
     if (!s) return;
     for (const index of s.pending.keys()) this.inFlight[index]!--;
     s.pending.clear();
+    s.sending.clear();
     peer.superSeed = undefined;
   }
 
@@ -107,17 +133,19 @@ export class SuperSeeder {
 
   private settle(peer: SuperSeedPeer, index: number): void {
     peer.superSeed!.pending.delete(index);
+    peer.superSeed!.sending.delete(index);
     this.inFlight[index]!--;
   }
 
   private fill(peer: SuperSeedPeer): void {
     const s = peer.superSeed;
     if (!s) return;
-    while (s.pending.size < this.window) {
+    while (s.sending.size < this.window && s.pending.size < this.unconfirmed) {
       const index = this.pick(peer, s);
       if (index < 0) return;
       s.markRevealed(index);
       s.pending.set(index, 0);
+      s.sending.set(index, 0);
       this.inFlight[index]!++;
       this.revealed++;
       peer.reveal(index);

@@ -57,11 +57,15 @@ export class Swarm implements PeerHost {
   get maxRequestLength(): number { return this.config.maxRequestLength; }
   get maxOutstanding(): number { return this.config.maxOutstanding; }
 
-  blockSent(bytes: number): void {
+  blockSent(bytes: number, peer: Peer, index: number): void {
     this.uploaded += bytes;
     this.blocks++;
     this.lastActiveAt = Date.now();
     this.config.onUploaded(bytes);
+    if (peer.superSeed) {
+      const t = this.torrent;
+      this.superSeeder.onSent(peer, index, bytes, Math.min(t.pieceLength, t.length - index * t.pieceLength));
+    }
   }
 
   rejected(): void {
@@ -118,14 +122,18 @@ export class Swarm implements PeerHost {
     return peer;
   }
 
-  /** 'on', or 'auto' with ≥2 leechers (connected, counting this one, or listed by our tracker) */
+  /**
+   * 'on', or 'auto' with ≥2 leechers: as listed by our tracker when there is one, else connected (counting
+   * this one). Connections over-count: a leecher we dial while it connects to us is attached twice until it
+   * drops one, and libtorrent uses a fresh peer id per connection, so the duplicate is not recognised — a
+   * lone libtorrent leecher was then super-seeded (10 s of trickle) about every other time.
+   */
   private wantsSuperSeed(): boolean {
     const mode = this.config.superSeeding;
     if (mode === 'off' || this.torrent.pieceCount < 2) return false;
     if (mode === 'on') return true;
-    const connected = this.leechers().length + 1;
-    const tracked = this.config.lookup.leechers?.(this.torrent) ?? 0;
-    return Math.max(connected, tracked) >= 2;
+    const leechers = this.config.lookup.leechers?.(this.torrent) ?? this.leechers().length + 1;
+    return leechers >= 2;
   }
 
   leechers(): Peer[] {
@@ -144,12 +152,21 @@ export class Swarm implements PeerHost {
       this.checkComplete(peer);
     });
     wire.on('bitfield', (bits: { buffer: Uint8Array }) => {
+      // Not only the first message: aria2 announces what it got since its last report as a whole new
+      // bitfield once 20 pieces have piled up (else as haves, at most every 10 s). Pieces new in it count
+      // as `have`s, or super-seeding would never see them passed on and stall until its timeouts.
+      const had = peer.haveCount > 0 ? new Set(peer.pieces()) : undefined;
       this.forgetPieces(peer);
       const n = this.torrent.pieceCount;
       const buf = bits.buffer;
+      const added: number[] = [];
       for (let i = 0; i < n; i++) {
-        if ((buf[i >> 3]! & (0x80 >> (i & 7))) !== 0 && peer.markHave(i)) this.availability[i]!++;
+        if ((buf[i >> 3]! & (0x80 >> (i & 7))) !== 0 && peer.markHave(i)) {
+          this.availability[i]!++;
+          if (!had?.has(i)) added.push(i);
+        }
       }
+      for (const i of added) this.superSeeder.onHave(peer, i, this.peers, now());
       this.checkComplete(peer);
     });
     wire.on('have-all', () => {

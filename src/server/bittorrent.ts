@@ -23,7 +23,7 @@ export interface BitTorrentFaces {
   seederAddress?: { ip: string; port: number };
   /** a signed token binding a private torrent to an account until `expiresAt` (ms) */
   trackerToken(infoHash: Buffer, accountId: string, expiresAt: number): string;
-  /** leechers and other seeders the tracker lists for an object's current torrent (the server's seeder excluded) */
+  /** leechers and seeders connected to the server's seeder for an object's current torrent */
   swarmOf(o: ObjectRecord): { leechers: number; seeders: number };
   endpoints: { name: string; url: string }[];
   close(): Promise<void>;
@@ -32,6 +32,7 @@ export interface BitTorrentFaces {
 const LOOKUP_CACHE_MS = 2000;
 const LOOKUP_CACHE_MAX = 10_000;
 const REDIAL_MS = 60_000;
+const STALE_CHECK_MS = 1000;
 const STATS_LOG_MS = 1000;
 
 /** The HMAC key of tracker tokens, kept in the data directory so tokens survive a restart. */
@@ -192,6 +193,15 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
     statsTimer.unref();
   }
 
+  // An overwritten or deleted object's torrent stops being served: new peers are refused by the lookup,
+  // and connected ones are dropped here (their reads of the old version would fail once its blobs go).
+  const retireStale = seeder && setInterval(() => {
+    for (const t of seeder!.stats().torrents) {
+      if (t.peers > 0 && !byInfoHash(Buffer.from(t.infoHash, 'hex'))) seeder!.forget(Buffer.from(t.infoHash, 'hex'));
+    }
+  }, STALE_CHECK_MS);
+  retireStale?.unref();
+
   const announceUrls: string[] = [];
   if (config.trackerUrl) announceUrls.push(config.trackerUrl);
   else if (tracker) {
@@ -207,10 +217,12 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
     endpoints,
     trackerToken: (infoHash, accountId, expiresAt) => signTrackerToken({ infoHash, accountId, expiresAt }, secret),
     swarmOf(o) {
-      if (!tracker || !o.infoHash) return { leechers: 0, seeders: 0 };
-      const peers = tracker.peersOf(o.infoHash).filter((p) => !(seederAddress && p.ip === seederAddress.ip && p.port === seederAddress.port));
-      const seeders = peers.filter((p) => p.seeder).length;
-      return { leechers: peers.length - seeders, seeders };
+      // Live connections, not the tracker's counts: a peer that left without a `stopped` event stays on
+      // the tracker's list until it expires, and a web seed must not be refused for a swarm that is gone.
+      if (!seeder || !o.infoHash) return { leechers: 0, seeders: 0 };
+      const hex = o.infoHash.toString('hex');
+      const t = seeder.stats().torrents.find((x) => x.infoHash === hex && x.peers > 0);
+      return t ? { leechers: t.leechers, seeders: t.peers - t.leechers } : { leechers: 0, seeders: 0 };
     },
     async close() {
       clearInterval(statsTimer);

@@ -90,6 +90,15 @@ export async function writeBlob(
   return { writer, segment, size: digest.size, md5, ...(pieceHashes ? { pieceHashes } : {}), ...(partHashes ? { partHashes } : {}) };
 }
 
+/** Resolves when the stream wants more data, or when it is gone (a client that hung up never drains). */
+function drainedOrClosed(out: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { out.off('drain', done); out.off('close', done); resolve(); };
+    out.on('drain', done);
+    out.on('close', done);
+  });
+}
+
 /**
  * The bytes [start, end) of an object made of segments, as one stream with backpressure. Blobs are
  * pinned until the stream ends, so an overwrite or delete cannot remove them mid-read.
@@ -110,9 +119,18 @@ export function readObjectRange(
       if (segEnd > start && segStart < end) {
         const from = Math.max(start, segStart) - segStart;
         const to = Math.min(end, segEnd) - segStart;
-        const src = blobs.read(seg.blobId, from, to);
-        if (sse && seg.iv) await pipeline(src, createSseCipher(sse, Buffer.from(seg.iv, 'base64'), from), out, { end: false });
-        else await pipeline(src, out, { end: false });
+        const raw = blobs.read(seg.blobId, from, to);
+        const src = sse && seg.iv ? raw.pipe(createSseCipher(sse, Buffer.from(seg.iv, 'base64'), from)) : raw;
+        // Written by hand rather than one pipeline per segment: those would pile listeners onto `out`.
+        try {
+          for await (const chunk of src) {
+            if (out.destroyed) break;
+            if (!out.write(chunk)) await drainedOrClosed(out);
+          }
+        } finally {
+          raw.destroy();
+          src.destroy();
+        }
       }
       segStart = segEnd;
       if (segStart >= end || out.destroyed) break;

@@ -5,8 +5,8 @@ import { torrentName } from '../torrent/torrent-name.ts';
 
 /**
  * The info dict of an object version: the one place that decides it, so GetObjectTorrent, the tracker
- * and the seeder always agree on the info-hash. It depends only on the version's bytes (through its
- * hashes), its key, whether it is anonymously readable, and the torrent format.
+ * and the seeder always agree on the info-hash. It depends only on the object version (its id, bytes
+ * and key), whether it is anonymously readable, and the torrent format.
  */
 export function objectInfo(o: ObjectRecord, bucket: BucketRecord, serverFormat: TorrentFormat): InfoInput {
   // Requester Pays refuses anonymous GETs, so its objects are not anonymously readable whatever their ACL.
@@ -16,5 +16,6 @@ export function objectInfo(o: ObjectRecord, bucket: BucketRecord, serverFormat: 
   const format = (bucket.torrentFormat ?? serverFormat) === 'hybrid' && o.hashes.pieceLayer !== undefined ? 'hybrid' : 'v1';
   return {
     name: torrentName(o.key), length: o.size, hashes: o.hashes, format, private: isPrivate, bucket: o.bucket, key: o.key,
+    version: o.versionId,
   };
 }

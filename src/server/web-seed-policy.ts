@@ -1,9 +1,12 @@
+import { Transform, type TransformCallback } from 'node:stream';
 import type { ObjectRecord } from '../meta/types.ts';
 import { S3Error } from '../s3/errors.ts';
 import type { RequestContext } from './context.ts';
 
 /** What a deferred web-seed request is told: come back later, and meanwhile trade with the swarm. */
 export const WEB_SEED_RETRY_AFTER_S = 10;
+/** How often a web-seed response that is still streaming looks whether a swarm has formed meanwhile. */
+export const WEB_SEED_RECHECK_MS = 100;
 
 /**
  * BEP 19 clients fetch from a web seed without limit (aria2 asks for the whole object at once), so a
@@ -16,12 +19,45 @@ export const WEB_SEED_RETRY_AFTER_S = 10;
  * torrent was issued. Header-signed SDK downloads (awscli's ranged GETs included) are never refused.
  */
 export function deferWebSeed(ctx: RequestContext, o: ObjectRecord): void {
-  const bt = ctx.services.bittorrent;
-  if (!bt?.seeder || !o.infoHash) return;
-  if (ctx.caller && !ctx.auth.presigned) return;
-  const { leechers, seeders } = bt.swarmOf(o);
-  if (leechers >= 2 || (leechers >= 1 && seeders >= 1)) {
+  if (webSeedLike(ctx, o) && swarmFormed(ctx, o)) {
     throw new S3Error('SlowDown', 'This object is being shared over BitTorrent: get its pieces from the swarm, or retry later.', {},
       { 'retry-after': String(WEB_SEED_RETRY_AFTER_S) });
   }
+}
+
+/**
+ * The other half of deferWebSeed: a web-seed response that began before the swarm formed ends once it
+ * has. Leechers that start together send their first GETs before the tracker has seen two of them, and
+ * aria2 asks for the whole object, so each early GET would otherwise stream the object from its start to
+ * that leecher alone — the same first pieces to each — until it drops the connection (8 aria2c on
+ * 256 MiB at 32 MiB/s: 0.1–0.2 copies). The client sees the body end early and retries (503) or takes
+ * the rest from the swarm. Returns undefined for requests deferWebSeed would never refuse.
+ */
+export function webSeedCutoff(ctx: RequestContext, o: ObjectRecord): Transform | undefined {
+  if (!webSeedLike(ctx, o)) return undefined;
+  let checkedAt = Date.now();
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      const now = Date.now();
+      if (now - checkedAt >= WEB_SEED_RECHECK_MS) {
+        checkedAt = now;
+        if (swarmFormed(ctx, o)) {
+          cb(new S3Error('SlowDown', 'This object is now being shared over BitTorrent: get the rest of it from the swarm.'));
+          return;
+        }
+      }
+      cb(null, chunk);
+    },
+  });
+}
+
+function webSeedLike(ctx: RequestContext, o: ObjectRecord): boolean {
+  const bt = ctx.services.bittorrent;
+  if (!bt?.seeder || !o.infoHash) return false;
+  return !ctx.caller || ctx.auth.presigned;
+}
+
+function swarmFormed(ctx: RequestContext, o: ObjectRecord): boolean {
+  const { leechers, seeders } = ctx.services.bittorrent!.swarmOf(o);
+  return leechers >= 2 || (leechers >= 1 && seeders >= 1);
 }

@@ -14,6 +14,11 @@ export interface TorrentInput {
   /** → info['x-amz-bucket'], info['x-amz-key'] (as AWS did) */
   bucket: string;
   key: string;
+  /**
+   * → info['x-seedbucket-version']: the object version the torrent describes, so every write of a key
+   * (even of identical bytes) has its own info-hash and its own swarm
+   */
+  version?: string;
   announce?: string;
   announceList?: string[][];
   urlList?: string[];
@@ -75,6 +80,7 @@ function encodeInfo(input: InfoInput): Buffer {
     private: input.private ? 1 : undefined,
     'x-amz-bucket': input.bucket,
     'x-amz-key': input.key,
+    'x-seedbucket-version': input.version,
   };
   if (input.format === 'hybrid') {
     const file: BDict = { length, 'pieces root': length > 0 ? hashes.piecesRoot : undefined };

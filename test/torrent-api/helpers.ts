@@ -92,7 +92,7 @@ export function decodeTorrent(raw: Buffer): Torrent {
 
   const isPrivate = info.has('private');
   if (isPrivate) assert.equal(info.get('private'), 1, 'private is exactly i1e when present');
-  const expectedInfo = ['length', 'name', 'piece length', 'pieces', 'x-amz-bucket', 'x-amz-key'];
+  const expectedInfo = ['length', 'name', 'piece length', 'pieces', 'x-amz-bucket', 'x-amz-key', 'x-seedbucket-version'];
   if (isPrivate) expectedInfo.push('private');
   if (hybrid) expectedInfo.push('file tree', 'meta version');
   assert.deepEqual(keysOf(info).sort(), expectedInfo.sort(), 'info keys');

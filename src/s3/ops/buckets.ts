@@ -80,3 +80,12 @@ export function headerValue(ctx: RequestContext, name: string): string | undefin
   const v = ctx.req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * CreateSession is how SDKs open a directory bucket (`<name>--<zone>--x-s3`) before any other call.
+ * seedbucket has no directory buckets: such names get InvalidBucketName, which the SDK then reports.
+ */
+export const createSession: Handler = async (ctx) => {
+  checkBucketName(ctx.address.bucket!);
+  throw new S3Error('NotImplemented', 'CreateSession is only for directory buckets, which seedbucket does not have.');
+};

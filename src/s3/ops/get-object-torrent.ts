@@ -1,12 +1,10 @@
-import { isAnonymouslyReadable } from '../../access/authorize.ts';
 import type { ObjectRecord } from '../../meta/types.ts';
 import type { Handler, RequestContext } from '../../server/context.ts';
 import { buildTorrent, infoHashesOf } from '../../torrent/metainfo.ts';
-import { torrentName } from '../../torrent/torrent-name.ts';
 import { VERSION } from '../../version.ts';
 import { S3Error } from '../errors.ts';
 import { presignUrl, uriEncode } from '../presign-url.ts';
-import { torrentFormatFor } from './put-object.ts';
+import { objectInfo } from '../../server/object-torrent.ts';
 
 /**
  * Own tracker first (HTTP, then UDP), then configured extras. A private torrent (BEP 27) lists only our own
@@ -75,13 +73,8 @@ export const getObjectTorrent: Handler = async (ctx) => {
   if (o.hashes.pieceLength === 0) {
     throw new S3Error('InvalidRequest', 'This object was written by a server running with piece hashing off (a benchmark setting) and has no torrent.');
   }
-  // Requester Pays refuses anonymous GETs, so its objects are not anonymously readable whatever their ACL.
-  const isPrivate = !isAnonymouslyReadable(o.acl) || ctx.bucket!.requestPayer === 'Requester';
-  // Objects hashed before the bucket switched to hybrid have no v2 hashes: they keep v1 torrents.
-  // (A 0-byte object hashed for v2 has an empty piece layer and no pieces root.)
-  const format = torrentFormatFor(ctx) === 'hybrid' && o.hashes.pieceLayer !== undefined ? 'hybrid' : 'v1';
-  const name = torrentName(o.key);
-  const info = { name, length: o.size, hashes: o.hashes, format, private: isPrivate, bucket: o.bucket, key: o.key } as const;
+  const info = objectInfo(o, ctx.bucket!, config.torrentFormat);
+  const isPrivate = info.private;
   const { infoHash } = infoHashesOf(info);
   const built = buildTorrent({
     ...info, ...announceUrls(ctx, infoHash, isPrivate),
@@ -97,7 +90,7 @@ export const getObjectTorrent: Handler = async (ctx) => {
   return {
     headers: {
       'content-type': 'application/x-bittorrent',
-      'content-disposition': attachmentDisposition(`${name}.torrent`),
+      'content-disposition': attachmentDisposition(`${info.name}.torrent`),
       'last-modified': new Date(o.lastModified).toUTCString(),
     },
     body: built.torrent,
