@@ -4,6 +4,7 @@ import { mkdir, readdir, unlink, rename, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore, BlobWriter } from './blob-store.ts';
+import { FileSink } from './file-sink.ts';
 
 /**
  * Blobs as files under `<data>/blobs/<2 hex>/<id>`; uploads land in `<data>/tmp/<id>` first.
@@ -40,16 +41,15 @@ export class FsBlobStore implements BlobStore {
     const tmp = this.#tmpPath(blobId);
     const final = this.#finalPath(blobId);
     await mkdir(path.dirname(final), { recursive: true });
-    const stream = fs.createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });
-    let discarded = false;
     const fsync = this.#fsync;
+    const stream = new FileSink(tmp, { backgroundFlush: fsync });
+    let discarded = false;
     return {
       blobId,
       stream,
       async seal() {
-        if (!fsync) return;
-        const fh = await open(tmp, 'r');
-        try { await fh.sync(); } finally { await fh.close(); }
+        if (fsync) await stream.sync();
+        else stream.destroy();
       },
       publish() {
         fs.renameSync(tmp, final);
