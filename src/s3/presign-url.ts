@@ -1,14 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
+import { uriEncode as uriEncodeBytes } from './auth/uri-encoding.ts';
 
-/** RFC 3986 encoding as SigV4 wants it (everything but A-Z a-z 0-9 - . _ ~). */
+/** RFC 3986 encoding as SigV4 wants it (everything but A-Z a-z 0-9 - . _ ~), of a string's UTF-8. */
 export function uriEncode(s: string, keepSlash: boolean): string {
-  let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
-    const c = String.fromCharCode(b);
-    if (/[A-Za-z0-9\-._~]/.test(c) || (keepSlash && c === '/')) out += c;
-    else out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
+  return uriEncodeBytes(Buffer.from(s, 'utf8'), keepSlash);
 }
 
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
