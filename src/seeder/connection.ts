@@ -29,9 +29,13 @@ export class Connection {
   private inputPaused = false;
   private corked = false;
 
-  constructor(readonly socket: Socket, readonly wire: SeederWire) {
-    this.ip = unmap(socket.remoteAddress ?? '');
-    this.port = socket.remotePort ?? 0;
+  /**
+   * `remote`: the address dialed, for outgoing connections — their socket has no remote address until it
+   * connects, and private torrents are served by address (Seeder.allowed).
+   */
+  constructor(readonly socket: Socket, readonly wire: SeederWire, remote?: { ip: string; port: number }) {
+    this.ip = remote?.ip ?? unmap(socket.remoteAddress ?? '');
+    this.port = remote?.port ?? socket.remotePort ?? 0;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.lastReceivedAt = Date.now();

@@ -56,6 +56,14 @@ export const RECHOKE_INTERVAL_MS = 10_000;
 export const OPTIMISTIC_UNCHOKE_INTERVAL_MS = 30_000;
 /** A regular slot is kept at least this long before it may rotate to a waiting peer. */
 export const MIN_UNCHOKE_MS = 20_000;
+/**
+ * An unchoked peer that has been sent no block for this long (it asks for nothing, or does not read what it
+ * asked for) is choked and its slot given to another peer; else a few peers that sit on their slots starve
+ * everyone else (test/swarm/hostile.test.ts). Real clients ask within a round trip of being unchoked.
+ */
+export const SLOT_STALL_MS = 2_000;
+/** ... and it gets no slot again for this long, unless nobody else wants one. */
+export const SLOT_STALL_PENALTY_MS = 60_000;
 
 /** BEP 6 allowed-fast set size for choked peers (libtorrent sends 5, BEP 6 suggests 10). */
 export const ALLOWED_FAST_SET_SIZE = 5;
@@ -81,9 +89,12 @@ export const SUPER_SEED_TIMEOUT_MS = 500;
  * BEP 16: pieces a super-seeded peer may hold shown but not yet seen at another peer, those already sent
  * in full included (SUPER_SEED_WINDOW counts only the ones still being sent). Above aria2's batch of 20
  * (it reports new pieces as one bitfield once 20 have piled up, else every 10 s), so it reports before
- * it runs dry. offload bench (8 aria2c, 256 MiB, 32 MiB/s cap): 2 / 3 s → 94.6 s; 32 → 9.5 s, 1.15 copies.
+ * it runs dry. benchmarks/offload.ts (8 aria2c, 256 MiB, server capped at 32 MiB/s): strict window 2 /
+ * 3 s took 75–95 s (1.09 copies); with this and the duplicate delay 8.3–9.4 s, 1.06–1.18 copies.
  */
 export const SUPER_SEED_UNCONFIRMED = 32;
+/** BEP 16: a piece already out at a peer is shown to another one only after this long (see super-seed.ts). */
+export const SUPER_SEED_DUPLICATE_DELAY_MS = 1_000;
 
 /** Read-ahead unit: blocks are served from aligned chunks of min(piece length, this) read in one call. */
 export const READ_CHUNK_LENGTH = 256 * KiB;

@@ -112,7 +112,7 @@ export class Seeder {
       return false;
     }
     const socket = net.connect({ host: ip, port, noDelay: true });
-    const conn = this.track(socket, new SeederWire('tcpOutgoing', 0), unmap(ip));
+    const conn = this.track(socket, new SeederWire('tcpOutgoing', 0), unmap(ip), port);
     const hash20 = Buffer.from(infoHash.subarray(0, 20));
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => conn.close('dial timeout'), DIAL_TIMEOUT_MS);
@@ -232,8 +232,8 @@ export class Seeder {
   }
 
   /** plumbing + bookkeeping shared by incoming and outgoing connections */
-  private track(socket: Socket, wire: SeederWire, ip: string): Connection {
-    const conn = new Connection(socket, wire);
+  private track(socket: Socket, wire: SeederWire, ip: string, dialedPort?: number): Connection {
+    const conn = new Connection(socket, wire, dialedPort === undefined ? undefined : { ip, port: dialedPort });
     this.connections.add(conn);
     socket.on('error', () => {}); // reported through conn.close
     conn.onClose((reason) => {
@@ -337,7 +337,8 @@ export class Seeder {
       if (this.swarms.get(h.toString('hex')) === swarm) this.swarms.delete(h.toString('hex'));
     }
     this.reader.drop(swarm.key);
-    this.retired.set(swarm.key, swarm.stats());
+    // a retired swarm keeps no peer (forget and close drop them right after): its counters, not a stale head count
+    this.retired.set(swarm.key, { ...swarm.stats(), peers: 0, leechers: 0, superSeeded: 0 });
   }
 
   private tick(now: number): void {

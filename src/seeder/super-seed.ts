@@ -11,8 +11,14 @@
  * not yet seen at another peer). Strict BEP 16 — one piece, the next only once another peer has it — is
  * slow in practice: clients report pieces late (aria2 announces what it got in batches of 20 pieces, or
  * every 10 s), so a window of one or two pieces waits on timeouts most of the time.
+ *
+ * A piece that is already out there (revealed to a peer, or announced by one) is shown to another peer
+ * only once it has been out for SUPER_SEED_DUPLICATE_DELAY_MS: near the end, when every piece has gone out
+ * once, peers always have room for more, and revealing whatever is least available would send the last
+ * pieces again and again instead of letting the swarm pass them on. After the delay a stuck piece (its
+ * holder is slow, leaves, or does not upload) still reaches everyone.
  */
-import { SUPER_SEED_TIMEOUT_MS, SUPER_SEED_UNCONFIRMED, SUPER_SEED_WINDOW } from './limits.ts';
+import { SUPER_SEED_DUPLICATE_DELAY_MS, SUPER_SEED_TIMEOUT_MS, SUPER_SEED_UNCONFIRMED, SUPER_SEED_WINDOW } from './limits.ts';
 
 export interface SuperSeedPeer {
   superSeed: SuperSeedState | undefined;
@@ -48,6 +54,8 @@ export class SuperSeedState {
 export class SuperSeeder {
   /** per piece: peers it is pending at */
   private readonly inFlight: Uint16Array;
+  /** per piece: when it first went out (revealed, or announced by a peer), ms; 0: not yet */
+  private readonly outSince: Float64Array;
   revealed = 0;
 
   constructor(
@@ -58,8 +66,11 @@ export class SuperSeeder {
     private readonly timeoutMs = SUPER_SEED_TIMEOUT_MS,
     private readonly random: () => number = Math.random,
     private readonly unconfirmed = Math.max(window, SUPER_SEED_UNCONFIRMED),
+    private readonly duplicateDelayMs = SUPER_SEED_DUPLICATE_DELAY_MS,
+    private readonly clock: () => number = Date.now,
   ) {
     this.inFlight = new Uint16Array(pieceCount);
+    this.outSince = new Float64Array(pieceCount);
   }
 
   start(peer: SuperSeedPeer): void {
@@ -69,6 +80,7 @@ export class SuperSeeder {
 
   /** `from` announced `index` */
   onHave(from: SuperSeedPeer, index: number, peers: Iterable<SuperSeedPeer>, now: number): void {
+    if (this.outSince[index] === 0) this.outSince[index] = this.clock();
     for (const p of peers) {
       if (p === from || !p.superSeed?.pending.has(index)) continue;
       this.settle(p, index);
@@ -95,7 +107,10 @@ export class SuperSeeder {
     this.fill(peer);
   }
 
-  /** expire pieces announced by their peer but by nobody else for timeoutMs */
+  /**
+   * Expire pieces announced by their peer but by nobody else for timeoutMs; peers with room for more get
+   * another look (pieces that were out too recently to show them may be due now).
+   */
   tick(peers: Iterable<SuperSeedPeer>, now: number): void {
     for (const p of peers) {
       const s = p.superSeed;
@@ -107,7 +122,7 @@ export class SuperSeeder {
           freed = true;
         }
       }
-      if (freed) this.fill(p);
+      if (freed || s.sending.size < this.window) this.fill(p);
     }
   }
 
@@ -146,22 +161,28 @@ export class SuperSeeder {
       s.markRevealed(index);
       s.pending.set(index, 0);
       s.sending.set(index, 0);
+      if (this.outSince[index] === 0) this.outSince[index] = this.clock();
       this.inFlight[index]!++;
       this.revealed++;
       peer.reveal(index);
     }
   }
 
-  /** the least available piece this peer neither has nor was shown; a random start breaks ties */
+  /**
+   * The least available piece this peer neither has nor was shown, leaving out pieces that went out less
+   * than duplicateDelayMs ago; a random start breaks ties.
+   */
   private pick(peer: SuperSeedPeer, s: SuperSeedState): number {
     const n = this.pieceCount;
     const start = Math.floor(this.random() * n);
+    const recent = this.clock() - this.duplicateDelayMs;
     let best = -1;
     let bestScore = Infinity;
     for (let k = 0; k < n; k++) {
       const i = (start + k) % n;
       if (s.isRevealed(i) || peer.hasPiece(i)) continue;
       const score = this.availability[i]! + this.inFlight[i]!;
+      if (score > 0 && this.outSince[i]! > recent) continue;
       if (score < bestScore) {
         best = i;
         bestScore = score;

@@ -7,7 +7,8 @@ import type { BlockReader } from './block-reader.ts';
 import { planUnchokes, pickOptimistic, type ChokeCandidate } from './choker.ts';
 import type { Connection } from './connection.ts';
 import {
-  ALLOWED_FAST_SET_SIZE, MIN_UNCHOKE_MS, OPTIMISTIC_UNCHOKE_INTERVAL_MS, RECHOKE_INTERVAL_MS, SUPER_SEED_LONE_LEECHER_MS,
+  ALLOWED_FAST_SET_SIZE, MIN_UNCHOKE_MS, OPTIMISTIC_UNCHOKE_INTERVAL_MS, RECHOKE_INTERVAL_MS, SLOT_STALL_MS, SLOT_STALL_PENALTY_MS,
+  SUPER_SEED_LONE_LEECHER_MS,
 } from './limits.ts';
 import { Peer, type PeerHost } from './peer.ts';
 import { SuperSeeder } from './super-seed.ts';
@@ -45,6 +46,10 @@ export class Swarm implements PeerHost {
   private lastRechokeAt = 0;
   private loneSince: number | undefined;
   private fullBitfield: Uint8Array | undefined;
+  /** peers choked for sitting on a slot, and until when they get no slot (SLOT_STALL_PENALTY_MS) */
+  private readonly stalledUntil = new WeakMap<Peer, number>();
+  /** when each peer was last sent a block */
+  private readonly lastServed = new WeakMap<Peer, number>();
 
   constructor(readonly torrent: SeedableTorrent, private readonly config: SwarmConfig) {
     this.key = torrent.infoHash.toString('hex');
@@ -61,6 +66,7 @@ export class Swarm implements PeerHost {
     this.uploaded += bytes;
     this.blocks++;
     this.lastActiveAt = Date.now();
+    this.lastServed.set(peer, this.lastActiveAt);
     this.config.onUploaded(bytes);
     if (peer.superSeed) {
       const t = this.torrent;
@@ -196,7 +202,7 @@ export class Swarm implements PeerHost {
 
   /** an interested peer may take a free slot at once, without waiting for the next rechoke */
   private fillSlots(now: number): void {
-    const interested = this.interested();
+    const interested = this.interested(now);
     const busy = interested.filter((p) => p.unchoked).length;
     if (busy >= this.config.uploadSlots) return;
     const plan = planUnchokes(interested, this.config.uploadSlots, now, MIN_UNCHOKE_MS, this.optimistic);
@@ -210,13 +216,33 @@ export class Swarm implements PeerHost {
     }
   }
 
-  private interested(): Peer[] {
-    return [...this.peers].filter((p) => !p.closed && !p.complete && p.wire.peerInterested);
+  /**
+   * Interested peers that may hold a slot. One that sat on a slot without taking blocks (chokeStalled) sits
+   * out SLOT_STALL_PENALTY_MS, unless there are not enough others to fill the slots.
+   */
+  private interested(now = Date.now()): Peer[] {
+    const all = [...this.peers].filter((p) => !p.closed && !p.complete && p.wire.peerInterested);
+    const fresh = all.filter((p) => (this.stalledUntil.get(p) ?? 0) <= now);
+    const slots = this.config.uploadSlots;
+    return fresh.length >= slots ? fresh : [...fresh, ...all.filter((p) => !fresh.includes(p)).slice(0, slots - fresh.length)];
+  }
+
+  /** an unchoked peer that gets no block (asks for none, or does not read them) frees its slot for one that would */
+  private chokeStalled(now: number): void {
+    let freed = false;
+    for (const p of this.peers) {
+      if (!p.unchoked || now - Math.max(p.unchokedSince, this.lastServed.get(p) ?? 0) < SLOT_STALL_MS) continue;
+      p.choke(now);
+      this.stalledUntil.set(p, now + SLOT_STALL_PENALTY_MS);
+      if (this.optimistic === p.id) this.optimistic = undefined;
+      freed = true;
+    }
+    if (freed) this.fillSlots(now);
   }
 
   /** full rechoke: rotate slots and the optimistic unchoke */
   private rechoke(now: number): void {
-    const interested = this.interested();
+    const interested = this.interested(now);
     const slots = this.config.uploadSlots;
     let plan = planUnchokes(interested, slots, now, MIN_UNCHOKE_MS, this.optimistic);
     const optimisticGone = this.optimistic === undefined || !interested.some((p) => p.id === this.optimistic);
@@ -237,6 +263,7 @@ export class Swarm implements PeerHost {
   /** about once a second */
   tick(now: number): void {
     this.superSeeder.tick(this.peers, now);
+    this.chokeStalled(now);
     if (now - this.lastRechokeAt >= RECHOKE_INTERVAL_MS) {
       this.lastRechokeAt = now;
       this.rechoke(now);

@@ -10,7 +10,10 @@ import { objectInfo } from '../../server/object-torrent.ts';
  * Own tracker first (HTTP, then UDP), then configured extras. A private torrent (BEP 27) lists only our own
  * tracker, its URLs carrying a token that binds them to the caller's account and the info-hash until the
  * torrent's web seed expires too: a third-party tracker gets neither the token (a credential for ours) nor
- * the swarm of an object that is not public.
+ * the swarm of an object that is not public. And only its HTTP URL, when there is one: over UDP the token
+ * reaches the tracker only as BEP 41 URL data, which Transmission 3.00 does not send — and Transmission
+ * puts announce URLs that differ only by scheme into one tier, so it announced over UDP without the token,
+ * was refused every time and never found the seeder.
  */
 function announceUrls(ctx: RequestContext, infoHash: Buffer, isPrivate: boolean): { announce?: string; announceList?: string[][] } {
   const { config, bittorrent } = ctx.services;
@@ -20,8 +23,9 @@ function announceUrls(ctx: RequestContext, infoHash: Buffer, isPrivate: boolean)
   const token = isPrivate && ctx.caller && bittorrent
     ? bittorrent.trackerToken(infoHash, ctx.caller.accountId, Date.now() + config.privateTorrentTtl * 1000)
     : undefined;
+  const carriesToken = own.filter((t) => !t.startsWith('udp:'));
   const urls = isPrivate
-    ? own.map((t) => (token ? `${t}${t.includes('?') ? '&' : '?'}token=${token}` : t))
+    ? (carriesToken.length > 0 ? carriesToken : own).map((t) => (token ? `${t}${t.includes('?') ? '&' : '?'}token=${token}` : t))
     : [...own, ...unique.filter((t) => !own.includes(t))];
   if (urls.length === 0) return {};
   return { announce: urls[0]!, announceList: urls.map((t) => [t]) };
@@ -39,18 +43,23 @@ export function objectUrlPath(bucket: string, key: string): string {
 }
 
 /**
- * BEP 19 web seed: the object's own GET URL (path style). Presigned with the caller's key when anonymous
- * GETs are refused (a private object, or a Requester Pays bucket); a caller charged for the torrent is
- * charged for the web seed too (x-amz-request-payer=requester, signed into the URL).
+ * BEP 19 web seed: the object's own GET URL (path style), naming the version the torrent describes
+ * (`?versionId=`): once the key is overwritten that URL answers 404 NoSuchVersion (web-seed-policy.ts)
+ * rather than the new bytes, every piece of which would fail the old torrent's hashes. Presigned with the
+ * caller's key when anonymous GETs are refused (a private object, or a Requester Pays bucket); a caller
+ * charged for the torrent is charged for the web seed too (x-amz-request-payer=requester, signed into the URL).
+ * (libtorrent's SSRF mitigation refuses web seeds with a query string on loopback addresses only.)
  */
 function webSeedUrl(ctx: RequestContext, o: ObjectRecord, isPrivate: boolean): string {
   const { config } = ctx.services;
   const path = objectUrlPath(o.bucket, o.key);
-  if (!isPrivate) return `${config.publicUrl!}${path}`;
+  if (!isPrivate) return `${config.publicUrl!}${path}?versionId=${uriEncode(o.versionId, false)}`;
   const key = ctx.services.meta.getKey(ctx.caller!.accessKeyId)!;
+  const query: [string, string][] = [['versionId', o.versionId]];
+  if (ctx.charged) query.push(['x-amz-request-payer', 'requester']);
   return presignUrl({
     baseUrl: config.publicUrl!, bucket: o.bucket, key: o.key, path, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey,
-    region: config.region, expiresSeconds: config.privateTorrentTtl, query: ctx.charged ? [['x-amz-request-payer', 'requester']] : [],
+    region: config.region, expiresSeconds: config.privateTorrentTtl, query,
   });
 }
 
