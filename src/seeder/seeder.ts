@@ -162,6 +162,13 @@ export class Seeder {
     swarm.closeAll('torrent forgotten');
   }
 
+  /** connected peers of one torrent (v1 hash), without building full stats: asked on web-seed requests */
+  peerCounts(infoHash: Buffer): { peers: number; leechers: number } {
+    const swarm = this.swarms.get(infoHash.subarray(0, 20).toString('hex'));
+    if (!swarm) return { peers: 0, leechers: 0 };
+    return { peers: swarm.peers.size, leechers: swarm.leechers().length };
+  }
+
   /** counters for tests, benchmarks and metrics; `peers: true` adds a line per connected peer */
   stats(opts: { peers?: boolean } = {}): SeederStats {
     const live = new Set(this.swarms.values());

@@ -220,9 +220,8 @@ export async function startBitTorrent(services: Services): Promise<BitTorrentFac
       // Live connections, not the tracker's counts: a peer that left without a `stopped` event stays on
       // the tracker's list until it expires, and a web seed must not be refused for a swarm that is gone.
       if (!seeder || !o.infoHash) return { leechers: 0, seeders: 0 };
-      const hex = o.infoHash.toString('hex');
-      const t = seeder.stats().torrents.find((x) => x.infoHash === hex && x.peers > 0);
-      return t ? { leechers: t.leechers, seeders: t.peers - t.leechers } : { leechers: 0, seeders: 0 };
+      const { peers, leechers } = seeder.peerCounts(o.infoHash);
+      return { leechers, seeders: peers - leechers };
     },
     async close() {
       clearInterval(statsTimer);
