@@ -9,6 +9,8 @@ PACKAGES=(
   python3-libtorrent # libtorrent 2.0 bindings: torrent oracle and client tests
   transmission-cli   # transmission-cli / -create / -show 3.00
   aria2              # aria2c 1.36: web seed and swarm tests
+  qbittorrent-nox    # qBittorrent 4.5 (WebUI API): test/swarm/seeder-only.test.ts
+  iproute2           # `ip netns` / veth test host for Transmission: test/swarm/tracker-swarm.test.ts (needs root)
   # `npm ci` builds better-sqlite3 from source (prebuilds come from GitHub, which CI cannot reach)
   g++ make python3 ca-certificates
 )

@@ -59,7 +59,16 @@ async function sendReply(ctx: RequestContext, reply: Reply): Promise<void> {
       return;
     }
     body.on('data', (c: Buffer) => { ctx.bytesOut += c.length; });
-    await pipeline(body, res);
+    // A pipelined response waits behind the one before it and is never closed by Node if the client
+    // hangs up meanwhile: end it with the socket, or the request (and the blobs it pins) lives forever.
+    const socket = ctx.req.socket;
+    const gone = () => body.destroy(new Error('connection closed'));
+    socket.once('close', gone);
+    try {
+      await pipeline(body, res);
+    } finally {
+      socket.off('close', gone);
+    }
   } finally {
     reply.done?.();
   }

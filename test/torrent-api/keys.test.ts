@@ -118,9 +118,9 @@ describe('nasty keys: x-amz-key round-trips, name is safe, url-list fetches the 
       assert.equal(priv.torrent.private, true);
       assert.equal(pub.torrent.name, priv.torrent.name);
 
-      // The public web seed is a plain URL that anyone can GET.
+      // The public web seed is a plain (unsigned) URL that anyone can GET.
       const pubUrl = pub.torrent.urlList[0]!;
-      assert.equal(new URL(pubUrl).search, '', `a public object's web seed is not presigned: ${pubUrl}`);
+      assert.deepEqual([...new URL(pubUrl).searchParams.keys()], ['versionId'], `a public object's web seed is not presigned (it names the version): ${pubUrl}`);
       const anon = await fetch(pubUrl);
       const anonBody = Buffer.from(await anon.arrayBuffer());
       assert.equal(anon.status, 200, `GET ${pubUrl} (as fetch sends it: ${new URL(pubUrl).href}): ${anonBody.toString()}`);
