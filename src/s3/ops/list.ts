@@ -55,11 +55,18 @@ function listPage(ctx: RequestContext, o: {
   };
 }
 
+/** The parameters every listing reads: encoding-type, the page size, prefix and delimiter. */
+function listParams(ctx: RequestContext, maxName: string) {
+  return {
+    enc: encodingOf(ctx),
+    max: maxParam(ctx, maxName),
+    prefix: ctx.query.get('prefix') ?? '',
+    delimiter: optionalParam(ctx, 'delimiter'),
+  };
+}
+
 export const listObjects: Handler = async (ctx) => {
-  const enc = encodingOf(ctx);
-  const max = maxParam(ctx, 'max-keys');
-  const prefix = ctx.query.get('prefix') ?? '';
-  const delimiter = optionalParam(ctx, 'delimiter');
+  const { enc, max, prefix, delimiter } = listParams(ctx, 'max-keys');
   const marker = optionalParam(ctx, 'marker');
   const p = listPage(ctx, { prefix, max, enc, withOwner: true, ...(delimiter ? { delimiter } : {}), ...(marker !== undefined ? { start: marker } : {}) });
   return {
@@ -99,10 +106,7 @@ function parseContinuationToken(token: string): string {
 }
 
 export const listObjectsV2: Handler = async (ctx) => {
-  const enc = encodingOf(ctx);
-  const max = maxParam(ctx, 'max-keys');
-  const prefix = ctx.query.get('prefix') ?? '';
-  const delimiter = optionalParam(ctx, 'delimiter');
+  const { enc, max, prefix, delimiter } = listParams(ctx, 'max-keys');
   const token = ctx.query.get('continuation-token');
   const startAfter = optionalParam(ctx, 'start-after');
   const start = token !== undefined ? parseContinuationToken(token) : startAfter;
@@ -144,10 +148,7 @@ function uploadSource(ctx: RequestContext, prefix: string): ListSource<Multipart
 }
 
 export const listMultipartUploads: Handler = async (ctx) => {
-  const enc = encodingOf(ctx);
-  const max = maxParam(ctx, 'max-uploads');
-  const prefix = ctx.query.get('prefix') ?? '';
-  const delimiter = optionalParam(ctx, 'delimiter');
+  const { enc, max, prefix, delimiter } = listParams(ctx, 'max-uploads');
   const keyMarker = optionalParam(ctx, 'key-marker');
   // S3 ignores upload-id-marker without key-marker.
   const uploadIdMarker = keyMarker !== undefined ? optionalParam(ctx, 'upload-id-marker') : undefined;
