@@ -15,13 +15,14 @@ import { objectInfo } from '../../server/object-torrent.ts';
  * puts announce URLs that differ only by scheme into one tier, so it announced over UDP without the token,
  * was refused every time and never found the seeder.
  */
-function announceUrls(ctx: RequestContext, infoHash: Buffer, isPrivate: boolean): { announce?: string; announceList?: string[][] } {
+function announceUrls(ctx: RequestContext, privateInfoHash: Buffer | undefined): { announce?: string; announceList?: string[][] } {
+  const isPrivate = privateInfoHash !== undefined;
   const { config, bittorrent } = ctx.services;
   const all = bittorrent?.announceUrls ?? [...(config.trackerUrl ? [config.trackerUrl] : []), ...config.extraTrackers];
   const unique = all.filter((t, i) => all.indexOf(t) === i);
   const own = unique.filter((t) => t === config.trackerUrl || !config.extraTrackers.includes(t));
   const token = isPrivate && ctx.caller && bittorrent
-    ? bittorrent.trackerToken(infoHash, ctx.caller.accountId, Date.now() + config.privateTorrentTtl * 1000)
+    ? bittorrent.trackerToken(privateInfoHash, ctx.caller.accountId, Date.now() + config.privateTorrentTtl * 1000)
     : undefined;
   const carriesToken = own.filter((t) => !t.startsWith('udp:'));
   const urls = isPrivate
@@ -84,9 +85,10 @@ export const getObjectTorrent: Handler = async (ctx) => {
   }
   const info = objectInfo(o, ctx.bucket!, config.torrentFormat);
   const isPrivate = info.private;
-  const { infoHash } = infoHashesOf(info);
+  // Only a private torrent's announce token needs the info-hash before the torrent is built.
+  const infoHash = isPrivate ? infoHashesOf(info).infoHash : undefined;
   const built = buildTorrent({
-    ...info, ...announceUrls(ctx, infoHash, isPrivate),
+    ...info, ...announceUrls(ctx, infoHash),
     ...(config.webSeed ? { urlList: [webSeedUrl(ctx, o, isPrivate)] } : {}),
     creationDate: Math.floor(o.lastModified / 1000), createdBy: `seedbucket/${VERSION}`,
   });
