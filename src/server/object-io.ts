@@ -4,6 +4,7 @@ import { createSseCipher, newSseIv, type SseCustomerKey } from '../access/sse-c.
 import type { PartPieceHashes, PieceHashes, Segment } from '../meta/types.ts';
 import { S3Error } from '../s3/errors.ts';
 import type { BlobStore, BlobWriter } from '../storage/blob-store.ts';
+import { hashThreads, type OffloadedHashes } from './hash-threads.ts';
 import { WriteDigest, type DigestResult, type HashPlan } from './write-digest.ts';
 
 export type { HashPlan } from './write-digest.ts';
@@ -17,21 +18,36 @@ export interface WrittenBlob {
   partHashes?: PartPieceHashes;
 }
 
+/** Uploads at least this large are hashed on a hash thread; smaller ones inline. */
+const OFFLOAD_FROM = 8 * 1024 * 1024;
+
 /**
  * Counts the plaintext and hashes it (MD5 for the ETag, piece hashes for the torrent) on its way to the
- * blob. Hashing stays on the main thread: on worker threads it measured slower and used more memory
- * (the copies and messages cost more than they freed on a 2-core machine).
+ * blob. A large upload's MD5 and v1 piece hashes are computed on a hash thread meanwhile; v2 (hybrid)
+ * piece hashes stay on this thread.
  */
 class DigestStage extends Transform {
   size = 0;
   result: DigestResult | undefined;
   readonly #maxSize: number;
-  readonly #digest: WriteDigest;
+  readonly #plan: HashPlan;
+  readonly #inline: WriteDigest | undefined;
+  readonly #thread: OffloadedHashes | undefined;
 
-  constructor(plan: HashPlan, maxSize: number) {
+  constructor(plan: HashPlan, maxSize: number, expectedSize: number | undefined) {
     super({ highWaterMark: 1 << 20 });
     this.#maxSize = maxSize;
-    this.#digest = new WriteDigest(plan);
+    this.#plan = plan;
+    if (hashThreads.size === 0 || (expectedSize ?? 0) < OFFLOAD_FROM) {
+      this.#inline = new WriteDigest(plan);
+      return;
+    }
+    const piecesOnThread = plan.pieceLength > 0 && !plan.v2;
+    if (!piecesOnThread) this.#inline = new WriteDigest(plan, 'pieces');
+    const { pieceLength, predictedOffset } = plan;
+    this.#thread = hashThreads.open(piecesOnThread
+      ? { pieceLength, skip: predictedOffset === undefined ? 0 : (pieceLength - (predictedOffset % pieceLength)) % pieceLength, shortTail: predictedOffset === undefined }
+      : { pieceLength: 0, skip: 0, shortTail: false });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -40,13 +56,33 @@ class DigestStage extends Transform {
       cb(new S3Error('EntityTooLarge'));
       return;
     }
-    this.#digest.update(chunk);
-    cb(null, chunk);
+    this.#inline?.update(chunk);
+    if (!this.#thread) {
+      cb(null, chunk);
+      return;
+    }
+    this.#thread.update(chunk).then(() => cb(null, chunk), cb);
   }
 
   override _flush(cb: TransformCallback): void {
-    this.result = this.#digest.digest();
-    cb();
+    const inline = this.#inline?.digest();
+    if (!this.#thread) {
+      this.result = inline;
+      cb();
+      return;
+    }
+    this.#thread.digest().then(({ md5, pieces }) => {
+      const { pieceLength, predictedOffset } = this.#plan;
+      if (inline) this.result = { ...inline, md5 };
+      else if (predictedOffset !== undefined) this.result = { md5, partHashes: { pieceLength, predictedOffset, pieces } };
+      else this.result = { md5, pieceHashes: { pieceLength, pieces } };
+      cb();
+    }, cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    if (this.result === undefined) this.#thread?.abort();
+    cb(err);
   }
 }
 
@@ -71,7 +107,7 @@ export async function writeBlob(
     body.destroy();
     throw e;
   }
-  const digest = new DigestStage(plan, opts.maxSize);
+  const digest = new DigestStage(plan, opts.maxSize, opts.expectedSize);
   const iv = opts.sse ? newSseIv() : undefined;
   try {
     if (opts.sse && iv) await pipeline(body, digest, createSseCipher(opts.sse, iv), writer.stream);
