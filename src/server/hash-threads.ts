@@ -1,10 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
-/** Bytes copied into one message: per-chunk messages (64 KiB socket reads) cost more than the hashing saved. */
-const BATCH_SIZE = 1 << 20;
-/** Batches one upload may have in flight; past this the upload waits for the thread (backpressure). */
-const BATCHES_IN_FLIGHT = 4;
+/** Bytes copied into one message: a message per 64 KiB socket read cost more than the hashing saved. */
+const BATCH_SIZE = 512 * 1024;
+/**
+ * Batches one upload may have in flight; past this the upload waits for the thread (backpressure). An
+ * upload holds at most BATCHES_IN_FLIGHT + 1 batches. Peak RSS of 8 concurrent 256 MiB PUTs over inline
+ * hashing: +56 MB with 4 × 1 MiB, +23 MB with 2 × 512 KiB, at throughput within the noise.
+ */
+const BATCHES_IN_FLIGHT = 2;
 
 /**
  * What a thread hashes for one upload: always its MD5; with `pieceLength`, also the SHA-1 of each v1

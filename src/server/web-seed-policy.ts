@@ -17,11 +17,8 @@ export const WEB_SEED_RECHECK_MS = 100;
  *
  * Only requests that look like a web seed's are deferred: anonymous or presigned GETs of an object whose
  * torrent was issued. Header-signed SDK downloads (awscli's ranged GETs included) are never refused.
- * Before that, a GET naming another version than the current one (an overwritten object's web seed) is
- * answered 404 NoSuchVersion (checkVersion).
  */
 export function deferWebSeed(ctx: RequestContext, o: ObjectRecord): void {
-  checkVersion(ctx, o);
   if (webSeedLike(ctx, o) && swarmFormed(ctx, o)) {
     throw new S3Error('SlowDown', 'This object is being shared over BitTorrent: get its pieces from the swarm, or retry later.', {},
       { 'retry-after': String(WEB_SEED_RETRY_AFTER_S) });
@@ -66,12 +63,13 @@ function swarmFormed(ctx: RequestContext, o: ObjectRecord): boolean {
 }
 
 /**
- * A web seed names the object version its torrent describes (`?versionId=`, see GetObjectTorrent). After
- * an overwrite that URL must not return the new bytes: every piece of them fails the old torrent's hashes
- * (libtorrent then bans the web seed, having downloaded garbage). As on an unversioned S3 bucket, `null`
- * names the current version; any other id but the current one does not exist.
+ * GET and HEAD of `?versionId=`. A web seed names the object version its torrent describes (see
+ * GetObjectTorrent). After an overwrite that URL must not return the new bytes: every piece of them fails
+ * the old torrent's hashes (libtorrent then bans the web seed, having downloaded garbage). As on an
+ * unversioned S3 bucket, `null` names the current version; any other id but the current one is 404
+ * NoSuchVersion, checked before preconditions and ranges as S3 does.
  */
-function checkVersion(ctx: RequestContext, o: ObjectRecord): void {
+export function checkObjectVersion(ctx: RequestContext, o: ObjectRecord): void {
   const wanted = ctx.query.get('versionId');
   if (wanted === undefined || wanted === 'null' || wanted === o.versionId) return;
   throw new S3Error('NoSuchVersion', undefined, { Key: o.key, VersionId: wanted });

@@ -375,6 +375,24 @@ describe('S3 core operations (aws-sdk-js v3)', { timeout: 600_000 }, () => {
     });
   });
 
+  describe('?versionId on an unversioned bucket', () => {
+    it('"null" is the current version; any other id is 404 NoSuchVersion for GET and HEAD, before conditions and ranges', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: B, Key: 'ver/object', Body: 'versioned' }));
+      await s3.send(new PutObjectCommand({ Bucket: B, Key: 'ver/empty', Body: '' }));
+      const { body } = await getBytes({ Bucket: B, Key: 'ver/object', VersionId: 'null' });
+      assert.equal(body.toString(), 'versioned');
+      assert.equal(await sdkStatus(s3.send(new HeadObjectCommand({ Bucket: B, Key: 'ver/object', VersionId: 'null' }))), 200);
+      for (const Key of ['ver/object', 'ver/empty']) {
+        const get = await sdkError(s3.send(new GetObjectCommand({ Bucket: B, Key, VersionId: 'not-a-version' })));
+        assert.deepEqual([get.name, get.status], ['NoSuchVersion', 404], Key);
+        assert.equal(await sdkStatus(s3.send(new HeadObjectCommand({ Bucket: B, Key, VersionId: 'not-a-version' }))), 404, `HEAD ${Key}`);
+        const h = await s3.send(new HeadObjectCommand({ Bucket: B, Key }));
+        const cond = await sdkError(s3.send(new GetObjectCommand({ Bucket: B, Key, VersionId: 'not-a-version', IfNoneMatch: h.ETag!, Range: 'bytes=100-200' })));
+        assert.deepEqual([cond.name, cond.status], ['NoSuchVersion', 404], `${Key} with a matching If-None-Match and an unsatisfiable range`);
+      }
+    });
+  });
+
   describe('presigned URLs', () => {
     it('presigned GET fetched with fetch()', async () => {
       await s3.send(new PutObjectCommand({ Bucket: B, Key: 'presigned/get.txt', Body: 'presigned content' }));

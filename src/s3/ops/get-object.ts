@@ -4,7 +4,7 @@ import { checkSseCustomerKey } from '../../access/sse-c.ts';
 import type { ObjectRecord } from '../../meta/types.ts';
 import type { Handler, Reply, RequestContext } from '../../server/context.ts';
 import { readObjectRange } from '../../server/object-io.ts';
-import { deferWebSeed, webSeedCutoff } from '../../server/web-seed-policy.ts';
+import { checkObjectVersion, deferWebSeed, webSeedCutoff } from '../../server/web-seed-policy.ts';
 import { S3Error } from '../errors.ts';
 import { objectHeaders } from '../object-headers.ts';
 import { sseKeyFor } from './put-object.ts';
@@ -91,6 +91,7 @@ function partRange(o: ObjectRecord, partNumber: string): { start: number; end: n
 
 async function getOrHead(ctx: RequestContext, withBody: boolean): Promise<Reply> {
   const o = ctx.object!;
+  checkObjectVersion(ctx, o);
   // Through sseKeyFor: a customer key is refused over plain HTTP on reads too, as S3 refuses it.
   const sseKey = sseKeyFor(ctx, undefined, 'read');
   checkSseCustomerKey(o.sse, sseKey);
