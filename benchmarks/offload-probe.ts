@@ -23,7 +23,7 @@ const superSeeding = (process.argv[3] ?? 'auto') as ServerConfig['superSeeding']
 const dir = mkdtempSync(path.join(os.tmpdir(), 'seedbucket-probe-'));
 const config: ServerConfig = {
   dataDir: path.join(dir, 'data'), host: '127.0.0.1', port: 0, region: 'us-east-1', rootAccessKey: ACCESS_KEY, rootSecretKey: SECRET_KEY,
-  torrentFormat: 'v1', torrentMaxSize: 5 * 1024 * MiB, extraTrackers: [], insecureSseC: false, fsync: false, pieceHashing: true,
+  torrentFormat: 'v1', torrentMaxSize: 5 * 1024 * MiB, extraTrackers: [], insecureSseC: false, fsync: false, hashThreads: 2, pieceHashing: true,
   webSeed: process.env.PROBE_WEB_SEED !== '0', tracker: true, seeder: true, trackerPort: 0, peerPort: 0, superSeeding,
   privateTorrentTtl: 86400, uploadLimit: 32 * MiB,
 };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AWS_TORRENT_MAX_SIZE, DEV_ACCESS_KEY, DEV_SECRET_KEY, type ServerConfig } from '../server/config.ts';
 import { log } from '../server/log.ts';
@@ -37,11 +38,20 @@ Options:
   --upload-limit <rate>      cap the server's total upload in bytes per second, e.g. 32MiB; GETs, web seeds
                              and the seeder share it (default: unlimited)
   --fsync <true|false>       fsync object data before acknowledging a write (default true)
+  --hash-threads <n>         threads that hash uploads of 8 MiB or more (MD5 ETag, piece hashes) while the
+                             main thread receives and writes them; 0 hashes inline (default: cores, at most 4)
   -h, --help                 show this help
 
 Credentials: the root account's key is taken from SEEDBUCKET_ACCESS_KEY / SEEDBUCKET_SECRET_KEY.
 Without them the server uses the development defaults ${DEV_ACCESS_KEY} / ${DEV_SECRET_KEY} and warns.
 `;
+
+function hashThreadCount(value: string | undefined): number {
+  if (value === undefined) return Math.min(4, availableParallelism());
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error('--hash-threads must be an integer from 0 to 64');
+  return n;
+}
 
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -51,7 +61,7 @@ export async function serve(argv: string[]): Promise<void> {
       domain: { type: 'string' }, 'public-url': { type: 'string' }, 'tracker-url': { type: 'string' },
       'extra-trackers': { type: 'string' }, 'torrent-format': { type: 'string' }, 'torrent-max-size': { type: 'string' },
       'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'insecure-sse-c': { type: 'boolean' },
-      fsync: { type: 'string' }, 'upload-limit': { type: 'string' },
+      fsync: { type: 'string' }, 'upload-limit': { type: 'string' }, 'hash-threads': { type: 'string' },
       'tracker-port': { type: 'string' }, 'peer-port': { type: 'string' }, 'peer-host': { type: 'string' },
       'web-seed': { type: 'string' }, tracker: { type: 'string' }, seeder: { type: 'string' },
       'super-seeding': { type: 'string' }, 'private-torrent-ttl': { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -101,6 +111,7 @@ export async function serve(argv: string[]): Promise<void> {
     extraTrackers: (opt('extra-trackers') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     insecureSseC,
     fsync: parseBool(opt('fsync') ?? 'true'),
+    hashThreads: hashThreadCount(opt('hash-threads')),
     pieceHashing: process.env.SEEDBUCKET_UNSAFE_NO_PIECE_HASHING !== '1',
     webSeed: parseBool(opt('web-seed') ?? 'true'),
     tracker: parseBool(opt('tracker') ?? 'true'),

@@ -20,6 +20,8 @@ export interface ServerConfig {
   tls?: { cert: string; key: string };
   /** fsync object data before acknowledging a write */
   fsync: boolean;
+  /** threads hashing large uploads beside the main thread (0: inline) */
+  hashThreads: number;
   /**
    * Piece hashing at write time. Only the benchmarks turn it off (SEEDBUCKET_UNSAFE_NO_PIECE_HASHING=1),
    * to measure what it costs; objects written without it have no torrent.

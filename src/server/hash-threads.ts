@@ -240,7 +240,8 @@ export class OffloadedHashes {
 export class HashThreads {
   #threads: HashThread[] = [];
   #nextId = 1;
-  readonly size: number;
+  /** at most this many threads (0: callers hash inline); set before the first upload */
+  size: number;
 
   constructor(size: number) {
     this.size = size;
@@ -260,5 +261,5 @@ export class HashThreads {
   }
 }
 
-/** The process's hash threads: SEEDBUCKET_HASH_THREADS of them (default: the number of cores, at most 4; 0 hashes inline). */
-export const hashThreads = new HashThreads(Number(process.env.SEEDBUCKET_HASH_THREADS ?? Math.min(4, availableParallelism())));
+/** The process's hash threads (`serve --hash-threads`). */
+export const hashThreads = new HashThreads(Math.min(4, availableParallelism()));

@@ -6,6 +6,7 @@ import { SqliteMetadataStore } from '../meta/sqlite-store.ts';
 import { FsBlobStore } from '../storage/fs-blob-store.ts';
 import type { ServerConfig } from './config.ts';
 import type { Services } from './context.ts';
+import { hashThreads } from './hash-threads.ts';
 import { createS3Server } from './http.ts';
 import { startBitTorrent } from './bittorrent.ts';
 import { log } from './log.ts';
@@ -24,6 +25,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   mkdirSync(config.dataDir, { recursive: true });
   const meta = new SqliteMetadataStore(path.join(config.dataDir, 'meta.sqlite'));
   const blobs = new FsBlobStore(config.dataDir, { fsync: config.fsync });
+  hashThreads.size = config.hashThreads;
   await blobs.init();
   meta.ensureRootAccount(config.rootAccessKey, config.rootSecretKey);
 
