@@ -39,5 +39,8 @@ export function presignUrl(opts: {
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${opts.secretAccessKey}`, day), opts.region), 's3'), 'aws4_request');
   const signature = createHmac('sha256', signingKey).update(toSign).digest('hex');
-  return `${base.protocol}//${base.host}${path}?${query}&X-Amz-Signature=${signature}`;
+  // A base URL with a path (`--public-url https://host/s3`) sits behind a proxy that strips that path
+  // before the request reaches us: the signature covers the path we will see, the URL carries both.
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return `${base.protocol}//${base.host}${prefix}${path}?${query}&X-Amz-Signature=${signature}`;
 }
