@@ -82,6 +82,13 @@ function sendError(ctx: RequestContext, err: S3Error): void {
   }
   res.statusCode = err.status;
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  // As S3 does: a script on an allowed origin can read why its request failed (the bucket is looked up
+  // here when the request failed before the access step found it, e.g. a bad signature).
+  // A refused preflight is itself the CORS answer.
+  if (ctx.op !== 'PreflightRequest') {
+    const bucket = ctx.bucket ?? (ctx.address.bucket ? ctx.services.meta.getBucket(ctx.address.bucket) : undefined);
+    if (bucket) for (const [k, v] of Object.entries(corsHeadersFor({ ...ctx, bucket }))) res.setHeader(k, v);
+  }
   if (err.status === 304) {
     res.end();
     return;
@@ -182,7 +189,12 @@ function callerOf(services: Services, principal: { accessKeyId: string; accountI
 
 export function createS3Server(services: Services): http.Server {
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    const p = handleRequest(services, req, res);
+    // handleRequest answers every error itself; this catches a failure of that answer (a bug), which
+    // would otherwise end the process as an unhandled rejection.
+    const p = handleRequest(services, req, res).catch((e: unknown) => {
+      log.error({ err: e, url: req.url }, 'request failed while answering an error');
+      res.destroy();
+    });
     services.inflight.add(p);
     p.finally(() => services.inflight.delete(p));
   };

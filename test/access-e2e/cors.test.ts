@@ -144,9 +144,14 @@ describe('bucket CORS: configuration, preflight, and headers on actual requests'
     assert.equal(r.status, 200);
     assert.equal(r.headers['access-control-allow-origin'], undefined);
     assert.equal(r.headers['access-control-expose-headers'], undefined);
-    // CORS is not authorization: a private object stays private to an allowed origin.
+    // CORS is not authorization: a private object stays private to an allowed origin, which can read why.
     const priv = await rawCall(server.url, { method: 'GET', path: `/${bucket}/private.bin`, account: null, headers: { origin: APP } });
     assert.deepEqual([priv.status, priv.code], [403, 'AccessDenied']);
+    assert.equal(priv.headers['access-control-allow-origin'], APP, 'error answers carry the CORS headers too');
+    const missing = await rawCall(server.url, { method: 'GET', path: `/${bucket}/no-such.bin`, account: A, headers: { origin: APP } });
+    assert.deepEqual([missing.status, missing.code, missing.headers['access-control-allow-origin']], [404, 'NoSuchKey', APP]);
+    const evil = await rawCall(server.url, { method: 'GET', path: `/${bucket}/private.bin`, account: null, headers: { origin: 'https://evil.example' } });
+    assert.deepEqual([evil.status, evil.headers['access-control-allow-origin']], [403, undefined]);
     // No Origin, no CORS headers.
     const plain = await rawCall(server.url, { method: 'GET', path: `/${bucket}/page.bin`, account: null });
     assert.equal(plain.headers['access-control-allow-origin'], undefined);
