@@ -49,7 +49,7 @@ export class FsBlobStore implements BlobStore {
       stream,
       async seal() {
         if (fsync) await stream.sync();
-        else stream.destroy();
+        else if (!stream.closed) await new Promise<void>((resolve) => { stream.once('close', () => resolve()); stream.destroy(); });
       },
       publish() {
         fs.renameSync(tmp, final);
@@ -57,8 +57,12 @@ export class FsBlobStore implements BlobStore {
       discard() {
         if (discarded) return;
         discarded = true;
+        // The file is opened on a later tick: unlinking before the stream has closed could run before
+        // the open and leave the file behind until the next start.
+        const unlink = () => fs.unlink(tmp, () => {});
+        if (stream.closed) unlink();
+        else stream.once('close', unlink);
         stream.destroy();
-        fs.unlink(tmp, () => {});
       },
     };
   }
