@@ -20,7 +20,7 @@ export class FileSink extends Writable {
 
   constructor(path: string, opts: { backgroundFlush: boolean }) {
     // Not auto-destroyed on finish: the file stays open until sync() has made it durable.
-    super({ highWaterMark: 1 << 20, autoDestroy: false });
+    super({ highWaterMark: 512 * 1024, autoDestroy: false });
     this.#path = path;
     this.#background = opts.backgroundFlush;
   }
