@@ -20,9 +20,11 @@ export interface BenchServer {
 
 export async function startBenchServer(benchDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(benchDir, 'server-'));
-  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server under load.
+  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server under load;
+  // BENCH_SERVER_ARGS, e.g. `--hash-threads 0`, measures a server option against the default.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--tracker-port', '0', '--peer-port', '0', '--data', dataDir, ...args], {
+  const extraArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--tracker-port', '0', '--peer-port', '0', '--data', dataDir, ...args, ...extraArgs], {
     env: { ...process.env, SEEDBUCKET_ACCESS_KEY: ACCESS_KEY, SEEDBUCKET_SECRET_KEY: SECRET_KEY, SEEDBUCKET_LOG: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
