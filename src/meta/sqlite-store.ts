@@ -120,6 +120,15 @@ function newAccessKeyId(): string {
   return s;
 }
 
+/**
+ * A write transaction that takes the write lock when it begins (BEGIN IMMEDIATE). A deferred one that
+ * reads first and writes later cannot wait for another process's write (the admin CLI's, say): SQLite
+ * answers SQLITE_BUSY at once instead of using the busy timeout, and the call fails "database is locked".
+ */
+function immediate<T>(db: Database.Database, fn: () => T): () => T {
+  return () => db.transaction(fn).immediate();
+}
+
 /** The embedded default: one SQLite file in WAL mode. */
 export class SqliteMetadataStore implements MetadataStore {
   readonly #db: Database.Database;
@@ -176,7 +185,7 @@ export class SqliteMetadataStore implements MetadataStore {
   // ---- accounts and keys
 
   createAccount(name: string): { account: Account; key: AccessKey } {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       const account = this.#insertAccount(name);
       return { account, key: this.createKey(account.accountId) };
     })();
@@ -196,7 +205,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   ensureRootAccount(accessKeyId: string, secretAccessKey: string): Account {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       const first = this.#db.prepare('SELECT * FROM accounts ORDER BY created_at, rowid LIMIT 1').get() as Parameters<typeof toAccount>[0] | undefined;
       const root = first ? toAccount(first) : this.#insertAccount('root');
       const existing = this.getKey(accessKeyId);
@@ -286,7 +295,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   deleteBucket(name: string): boolean {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       if (this.#db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name)) return false;
       if (this.#db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name)) return false;
       this.#db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
@@ -338,7 +347,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   putObject(rec: ObjectRecord): string[] {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       const newIds = new Set(rec.segments.map((s) => s.blobId));
       const garbage = this.#garbageOf(rec.bucket, rec.key).filter((id) => !newIds.has(id));
       this.#insertObject(rec);
@@ -359,7 +368,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   deleteObject(bucket: string, key: string): { deleted: boolean; garbage: string[] } {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       const garbage = this.#garbageOf(bucket, key);
       const deleted = this.#s.deleteObject!.run(bucket, keyBytes(key)).changes > 0;
       this.#markGarbage(garbage);
@@ -414,7 +423,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   putPart(part: PartRecord): string[] {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       if (!this.#s.getUpload!.get(part.uploadId)) return [part.segment.blobId];
       const old = this.#s.getPart!.get(part.uploadId, part.partNumber) as PartRow | undefined;
       this.#s.insertPart!.run({
@@ -443,7 +452,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   abortUpload(uploadId: string): string[] | undefined {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       if (!this.#s.getUpload!.get(uploadId)) return undefined;
       const garbage = (this.#s.allPartsOf!.all(uploadId) as PartRow[]).map((p) => p.blob_id);
       this.#s.deleteParts!.run(uploadId);
@@ -454,7 +463,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   completeUpload(uploadId: string, rec: ObjectRecord): string[] | undefined {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       if (!this.#s.getUpload!.get(uploadId)) return undefined;
       const partBlobs = (this.#s.allPartsOf!.all(uploadId) as PartRow[]).map((p) => p.blob_id);
       const current = new Set(partBlobs);
@@ -482,7 +491,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   forgetGarbage(blobIds: string[]): void {
-    this.#db.transaction(() => { for (const id of blobIds) this.#s.dropGarbage!.run(id); })();
+    immediate(this.#db, () => { for (const id of blobIds) this.#s.dropGarbage!.run(id); })();
   }
 
   close(): void {
