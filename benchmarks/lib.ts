@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import type { UsageRow } from '../src/meta/store.ts';
 import { presignUrl } from '../src/s3/presign-url.ts';
@@ -95,6 +96,18 @@ export function request(method: string, url: string, body?: Buffer, opts: { keep
       req.end();
     };
     pump();
+  });
+}
+
+/** A TCP port free on loopback right now (for a reference server that wants its port on the command line). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
 }
 

@@ -22,7 +22,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectTorrentCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pieceLengthFor } from '../src/torrent/piece-length.ts';
 import { Tracker } from '../src/tracker/index.ts';
-import { ACCESS_KEY, SECRET_KEY, median, printTable, request, startBenchServer, type BenchServer } from './lib.ts';
+import { ACCESS_KEY, SECRET_KEY, freePort, median, printTable, request, startBenchServer, type BenchServer } from './lib.ts';
 
 const MiB = 1024 * 1024;
 const LEECHERS = 8;
@@ -53,17 +52,6 @@ interface RunResult {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function which(cmd: string): string | undefined {
   for (const d of (process.env.PATH ?? '').split(':')) if (d && existsSync(path.join(d, cmd))) return path.join(d, cmd);

@@ -20,7 +20,7 @@ import { Seeder } from '../src/seeder/seeder.ts';
 import type { SeedableTorrent } from '../src/seeder/types.ts';
 import { buildTorrent } from '../src/torrent/metainfo.ts';
 import { PieceHasher } from '../src/torrent/piece-hasher.ts';
-import { median, peakRssMiB, printTable } from './lib.ts';
+import { freePort, median, peakRssMiB, printTable } from './lib.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -79,16 +79,6 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** start a process and wait for its first stdout line that parses as JSON */

@@ -10,9 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
-import { cleanupDir, median, peakRssMiB, printTable } from './lib.ts';
+import { cleanupDir, freePort, median, peakRssMiB, printTable } from './lib.ts';
 
 const HASHES = 1000;
 const WRK_ARGS = ['-t2', '-c50', '-d5s'];
@@ -27,17 +26,6 @@ function requireTool(name: string, pkg: string): string {
   const p = `/usr/bin/${name}`;
   if (!existsSync(p)) throw new Error(`${name} missing: apt-get install ${pkg}`);
   return p;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForLine(proc: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createSseCipher, newSseIv, type SseCustomerKey } from '../access/sse-c.ts';
 import type { PartPieceHashes, PieceHashes, Segment } from '../meta/types.ts';
 import { S3Error } from '../s3/errors.ts';
+import { headBeforeGrid } from '../torrent/part-hasher.ts';
 import type { BlobStore, BlobWriter } from '../storage/blob-store.ts';
 import { hashThreads, type OffloadedHashes } from './hash-threads.ts';
 import { WriteDigest, type DigestResult, type HashPlan } from './write-digest.ts';
@@ -47,7 +48,7 @@ class DigestStage extends Transform {
     if (!piecesOnThread) this.#inline = new WriteDigest(plan, 'pieces');
     const { pieceLength, predictedOffset } = plan;
     this.#thread = hashThreads.open(piecesOnThread
-      ? { pieceLength, skip: predictedOffset === undefined ? 0 : (pieceLength - (predictedOffset % pieceLength)) % pieceLength, shortTail: predictedOffset === undefined }
+      ? { pieceLength, skip: predictedOffset === undefined ? 0 : headBeforeGrid(pieceLength, predictedOffset), shortTail: predictedOffset === undefined }
       : { pieceLength: 0, skip: 0, shortTail: false });
   }
 

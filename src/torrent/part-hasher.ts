@@ -1,6 +1,11 @@
 import type { PartPieceHashes } from '../meta/types.ts';
 import { PieceGridHasher } from './piece-grid-hasher.ts';
 
+/** Bytes at the start of a part that begins at `offset` before the first piece boundary of the object's grid. */
+export function headBeforeGrid(pieceLength: number, offset: number): number {
+  return (pieceLength - (offset % pieceLength)) % pieceLength;
+}
+
 /** Hashes one multipart part on the piece grid it would have if it started at predictedOffset:
  *  skips the head bytes before the first grid boundary, hashes whole pieces, skips the tail. */
 export class PartHasher {
@@ -15,7 +20,7 @@ export class PartHasher {
     }
     this.grid = new PieceGridHasher(pieceLength, opts.v2);
     this.predictedOffset = predictedOffset;
-    this.headToSkip = (pieceLength - (predictedOffset % pieceLength)) % pieceLength;
+    this.headToSkip = headBeforeGrid(pieceLength, predictedOffset);
   }
 
   update(chunk: Buffer): void {

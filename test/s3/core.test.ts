@@ -4,7 +4,6 @@
 // sub-resources, nasty keys, and the shape of every error response.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
@@ -18,6 +17,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { md5Hex, patternBytes, readAll } from '../helpers/files.ts';
 import { objectPath, parseErrorXml, rawRequest, ROOT_CREDENTIALS, type RawRequest, type RawResponse } from '../helpers/raw.ts';
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
+import { s3LocalhostLookup } from '../helpers/vhost-dns.ts';
 
 interface SeenRequest { method: string; hostname: string; path: string; headers: Record<string, string> }
 
@@ -453,19 +453,10 @@ describe('S3 core operations (aws-sdk-js v3)', { timeout: 600_000 }, () => {
 
     before(async () => {
       vserver = await startTestServer({ args: ['--domain', 's3.localhost'] });
-      // Every *.s3.localhost name resolves to loopback; anything else is refused (no traffic off the box).
-      const lookup: LookupFunction = (hostname, options, callback) => {
-        if (!/(^|\.)s3\.localhost$/.test(hostname)) {
-          callback(Object.assign(new Error(`test resolver refuses ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
-          return;
-        }
-        if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
-        else callback(null, '127.0.0.1', 4);
-      };
       vs3 = new S3Client({
         endpoint: `http://s3.localhost:${vserver.port}`, forcePathStyle: false, region: 'us-east-1',
         credentials: { accessKeyId: ROOT_ACCESS_KEY, secretAccessKey: ROOT_SECRET_KEY },
-        requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ lookup, keepAlive: true }) }),
+        requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ lookup: s3LocalhostLookup, keepAlive: true }) }),
       });
       seen = captureRequests(vs3);
     });

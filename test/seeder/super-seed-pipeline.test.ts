@@ -8,18 +8,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Wire from 'bittorrent-protocol';
 import { SUPER_SEED_WINDOW } from '../../src/seeder/limits.ts';
-import { SuperSeeder, type SuperSeedPeer, type SuperSeedState } from '../../src/seeder/super-seed.ts';
+import { SuperSeeder } from '../../src/seeder/super-seed.ts';
 import { connectWire, waitFor, type ClientWire } from './helpers/client-wire.ts';
+import { FakePeer } from './helpers/fake-peer.ts';
 import { MiB } from './helpers/fixture.ts';
 import { startSeeder } from './helpers/seeder-env.ts';
-
-class FakePeer implements SuperSeedPeer {
-  superSeed: SuperSeedState | undefined;
-  readonly have = new Set<number>();
-  readonly revealed: number[] = [];
-  hasPiece(i: number): boolean { return this.have.has(i); }
-  reveal(i: number): void { this.revealed.push(i); }
-}
 
 describe('super-seeder pipeline', () => {
   it('shows the next piece once the last byte of a shown one went out, up to `unconfirmed` pending', () => {

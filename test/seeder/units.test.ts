@@ -6,7 +6,8 @@ import { bdecodePrefix } from '../../src/seeder/bdecode.ts';
 import { BlockReader } from '../../src/seeder/block-reader.ts';
 import { planUnchokes, pickOptimistic, type ChokeCandidate } from '../../src/seeder/choker.ts';
 import { checkRequest } from '../../src/seeder/request-check.ts';
-import { SuperSeeder, type SuperSeedPeer, type SuperSeedState } from '../../src/seeder/super-seed.ts';
+import { SuperSeeder } from '../../src/seeder/super-seed.ts';
+import { FakePeer } from './helpers/fake-peer.ts';
 import type { SeedableTorrent } from '../../src/seeder/types.ts';
 
 describe('allowed-fast set (BEP 6)', () => {
@@ -55,14 +56,6 @@ describe('choking plan', () => {
     assert.ok(opt !== undefined && !regular.has(opt));
   });
 });
-
-class FakePeer implements SuperSeedPeer {
-  superSeed: SuperSeedState | undefined;
-  readonly have = new Set<number>();
-  readonly revealed: number[] = [];
-  hasPiece(i: number): boolean { return this.have.has(i); }
-  reveal(i: number): void { this.revealed.push(i); }
-}
 
 describe('super-seeder', () => {
   it('reveals distinct, least available pieces and moves on only when another peer has the piece', () => {

@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +21,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { objectPath, parseErrorXml, rawRequest } from '../helpers/raw.ts';
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
+import { s3LocalhostLookup } from '../helpers/vhost-dns.ts';
 import { assertTool, findTool, loopbackEnv, run, skipUnlessCi, type RunResult } from '../helpers/tools.ts';
 import {
   admin, decodeTorrent, dispositionFilename, getTorrent, infoBytes, s3Error, type Account, type Torrent,
@@ -245,18 +245,10 @@ describe('GetObjectTorrent through aws-sdk-js v3, awscli, boto3 and raw HTTP', (
     });
 
     it('virtual-hosted style gives the same torrent as path style', async () => {
-      const lookup: LookupFunction = (hostname, options, callback) => {
-        if (!/(^|\.)s3\.localhost$/.test(hostname)) {
-          callback(Object.assign(new Error(`test resolver refuses ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
-          return;
-        }
-        if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
-        else callback(null, '127.0.0.1', 4);
-      };
       const vhost = new S3Client({
         endpoint: `http://s3.localhost:${server.port}`, forcePathStyle: false, region: 'us-east-1',
         credentials: { accessKeyId: ROOT_ACCESS_KEY, secretAccessKey: ROOT_SECRET_KEY },
-        requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ lookup }) }),
+        requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ lookup: s3LocalhostLookup }) }),
       });
       const hosts: string[] = [];
       vhost.middlewareStack.add((next) => async (args) => {

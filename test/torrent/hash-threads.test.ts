@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { HashThreads } from '../../src/server/hash-threads.ts';
-import { PartHasher } from '../../src/torrent/part-hasher.ts';
+import { PartHasher, headBeforeGrid } from '../../src/torrent/part-hasher.ts';
 import { PieceHasher } from '../../src/torrent/piece-hasher.ts';
 
 const threads = new HashThreads(2);
@@ -42,7 +42,7 @@ test('a hash thread hashes a part on its predicted grid, as PartHasher does (hea
   for (const [i, size] of sizes.entries()) {
     for (const predictedOffset of [0, 1, 100 * KiB, pieceLength - 1, pieceLength, 5 * 1024 * KiB + 3]) {
       const data = randomBytes(size);
-      const skip = (pieceLength - (predictedOffset % pieceLength)) % pieceLength;
+      const skip = headBeforeGrid(pieceLength, predictedOffset);
       const t = threads.open({ pieceLength, skip, shortTail: false });
       await feed((c) => t.update(c), data, i * 7 + predictedOffset);
       const got = await t.digest();
