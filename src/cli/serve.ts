@@ -17,7 +17,8 @@ Options:
   --port <n>                 S3 HTTP port; 0 picks a free port (default 9000)
   --region <name>            region this server answers for (default us-east-1)
   --domain <name>            accept virtual-hosted-style requests, Host: <bucket>.<name>
-  --public-url <url>         base URL written into torrents (web seeds) (default http://<host>:<port>)
+  --public-url <url>         base URL written into torrents (web seeds) (default http://<host>:<port>); may
+                             include a path that a reverse proxy strips before forwarding
   --tracker-url <url>        announce URL written into torrents
   --extra-trackers <urls>    comma-separated announce URLs listed after our own in announce-list
   --torrent-format <v1|hybrid>  default torrent format (default v1: Transmission 3.00 cannot parse
