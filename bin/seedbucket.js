@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx): there is no build step.
-import { register } from 'tsx/esm/api';
+// Runs dist/seedbucket.js, the bundle of src/ (scripts/bundle.js says why), rebuilding it first when a
+// source is newer. Where it cannot be built (a read-only install), the sources run through tsx instead.
+import { BUNDLE, buildBundle, bundleIsFresh } from '../scripts/bundle.js';
 
-register();
-await import('../src/cli/main.ts');
+let entry = BUNDLE;
+if (!bundleIsFresh()) {
+  try {
+    await buildBundle();
+  } catch (err) {
+    process.stderr.write(`seedbucket: cannot build ${BUNDLE} (${err instanceof Error ? err.message : String(err)}); running the sources through tsx\n`);
+    const { register } = await import('tsx/esm/api');
+    register();
+    entry = new URL('../src/cli/main.ts', import.meta.url).pathname;
+  }
+}
+await import(entry);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AWS_TORRENT_MAX_SIZE, DEV_ACCESS_KEY, DEV_SECRET_KEY, type ServerConfig } from '../server/config.ts';
+import { tuneGcForStreaming } from '../server/gc-tuning.ts';
 import { log } from '../server/log.ts';
 import { startServer } from '../server/seedbucket.ts';
 import { envDefault, parseBool, parseSize } from './options.ts';
@@ -133,6 +134,7 @@ export async function serve(argv: string[]): Promise<void> {
   if (trackerUrl) config.trackerUrl = trackerUrl;
   if (tlsCert && tlsKey) config.tls = { cert: readFileSync(tlsCert, 'utf8'), key: readFileSync(tlsKey, 'utf8') };
 
+  tuneGcForStreaming();
   const server = await startServer(config);
   // One line per endpoint; the s3 line last, so a line reader knows every face is listening once it sees it.
   for (const e of [...server.endpoints.filter((x) => x.name !== 's3'), ...server.endpoints.filter((x) => x.name === 's3')]) {

@@ -40,12 +40,13 @@ export interface ThreadHashes {
 
 /**
  * The thread's whole program. It runs from its source text (`eval`), so it may use nothing from this
- * module, only `require`: loading tsx into every thread cost ~35 MB of RSS each. Its v1 piece hashing
+ * module, only built-in modules through `process.getBuiltinModule` (a bundler rewrites `require` and
+ * imports, never that call): loading tsx into every thread cost ~35 MB of RSS each. Its v1 piece hashing
  * repeats PieceGridHasher's for that reason; test/torrent/hash-threads.test.ts holds the two equal.
  */
 function hashThreadMain(): void {
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { createHash } = process.getBuiltinModule('node:crypto');
+  const { parentPort } = process.getBuiltinModule('node:worker_threads');
   type Hash = import('node:crypto').Hash;
   const port = parentPort!;
 
@@ -111,8 +112,8 @@ class HashThread {
   #failed: Error | undefined;
 
   constructor() {
-    // tsx compiles with esbuild's keepNames, which wraps named functions and classes in a module-level
-    // __name() helper that the thread's source text does not carry: the prelude stands in for it.
+    // tsx (the tests) compiles with esbuild's keepNames, which wraps named functions and classes in a
+    // module-level __name() helper that the thread's source text does not carry: the prelude stands in for it.
     this.#worker = new Worker(`const __name = (f) => f;\n(${hashThreadMain.toString()})();`, { eval: true });
     this.#worker.on('message', (m: HashReply) => {
       const s = this.#sessions.get(m.id);

@@ -144,8 +144,15 @@ function drainedOrClosed(out: PassThrough): Promise<void> {
 export function readObjectRange(
   blobs: BlobStore, segments: Segment[], start: number, end: number, sse?: SseCustomerKey,
 ): Readable {
-  const out = new PassThrough({ highWaterMark: 256 * 1024 });
   const release = blobs.pin(segments.map((s) => s.blobId));
+  const single = singleSegment(segments, start, end);
+  if (single && !sse) {
+    // The common case, one blob read as it is: its file stream itself, with no copy stage in between.
+    const raw = blobs.read(single.seg.blobId, single.from, single.to);
+    raw.once('close', release);
+    return raw;
+  }
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
   let finished = false;
   const finish = () => { if (!finished) { finished = true; release(); } };
   out.on('close', finish);
@@ -176,6 +183,18 @@ export function readObjectRange(
     out.end();
   })().catch((e: unknown) => out.destroy(e as Error));
   return out;
+}
+
+/** The one segment holding all of [start, end), with the range in its own offsets; undefined if the range spans several. */
+function singleSegment(segments: Segment[], start: number, end: number): { seg: Segment; from: number; to: number } | undefined {
+  let segStart = 0;
+  for (const seg of segments) {
+    const segEnd = segStart + seg.length;
+    if (start >= segStart && end <= segEnd && (start < segEnd || seg.length === 0)) return { seg, from: start - segStart, to: end - segStart };
+    if (segEnd > start) return undefined;
+    segStart = segEnd;
+  }
+  return undefined;
 }
 
 /** Read a byte range fully (small ranges: pieces straddling part boundaries, seeder blocks). */

@@ -30,13 +30,15 @@ export interface StartOptions {
   dataDir?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** options for node itself, before the script (e.g. `--trace-gc`) */
+  nodeArgs?: string[];
 }
 
 /** Start the real server process (`seedbucket serve --port 0`) on loopback with a fresh data directory. */
 export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'seedbucket-test-'));
   // Tracker and seeder on free ports too, so test servers can run side by side (later flags override).
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--tracker-port', '0', '--peer-port', '0', '--data', dataDir, ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', '--port', '0', '--tracker-port', '0', '--peer-port', '0', '--data', dataDir, ...(opts.args ?? [])], {
     env: { ...process.env, SEEDBUCKET_ACCESS_KEY: ROOT_ACCESS_KEY, SEEDBUCKET_SECRET_KEY: ROOT_SECRET_KEY, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
