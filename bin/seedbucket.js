@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs dist/seedbucket.js, the bundle of src/ (scripts/bundle.js says why), rebuilding it first when a
-// source is newer. Where it cannot be built (a read-only install), the sources run through tsx instead.
+// Runs dist/seedbucket.js, the bundle of src/ (scripts/bundle.js says why), rebuilding it first when the
+// sources changed. Where it cannot be built (a read-only install), the sources run through tsx instead.
 import { BUNDLE, buildBundle, bundleIsFresh } from '../scripts/bundle.js';
 
 let entry = BUNDLE;
