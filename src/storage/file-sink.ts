@@ -1,13 +1,17 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
-/** Dirty bytes after which the sink starts flushing them in the background. */
-const FLUSH_EVERY = 32 * 1024 * 1024;
+/**
+ * Dirty bytes after which the sink starts flushing them in the background. 8 MiB rather than 32: PUT
+ * ratio to the plain reference, side by side: 64 MiB 0.61–0.65 against 0.57 (median of 9), 1 GiB 0.72
+ * against 0.69, 8 × 256 MiB 0.61 against 0.59 (median of 5). Less is left to flush once the body ends.
+ */
+const FLUSH_EVERY = 8 * 1024 * 1024;
 
 /**
  * A file writer that flushes to disk while it is still being written. An upload is durable only once
  * fsynced; flushing everything at the end makes the disk wait for the hashing and then the client wait
- * for the disk. Starting `fdatasync` every 32 MiB (it runs on the thread pool) overlaps the two, so the
+ * for the disk. Starting `fdatasync` every FLUSH_EVERY bytes (it runs on the thread pool) overlaps the two, so the
  * final fsync in `sync()` has only the tail left to flush.
  */
 export class FileSink extends Writable {
