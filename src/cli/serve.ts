@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AWS_TORRENT_MAX_SIZE, DEV_ACCESS_KEY, DEV_SECRET_KEY, type ServerConfig } from '../server/config.ts';
 import { tuneGcForStreaming } from '../server/gc-tuning.ts';
+import { DEFAULT_HASH_THREADS } from '../server/hash-threads.ts';
 import { log } from '../server/log.ts';
 import { startServer } from '../server/seedbucket.ts';
 import { envDefault, parseBool, parseSize } from './options.ts';
@@ -49,7 +49,7 @@ Without them the server uses the development defaults ${DEV_ACCESS_KEY} / ${DEV_
 `;
 
 function hashThreadCount(value: string | undefined): number {
-  if (value === undefined) return Math.min(4, availableParallelism());
+  if (value === undefined) return DEFAULT_HASH_THREADS;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error('--hash-threads must be an integer from 0 to 64');
   return n;

@@ -262,5 +262,8 @@ export class HashThreads {
   }
 }
 
+/** `serve --hash-threads` unless given: one per core, at most 4. */
+export const DEFAULT_HASH_THREADS = Math.min(4, availableParallelism());
+
 /** The process's hash threads (`serve --hash-threads`). */
-export const hashThreads = new HashThreads(Math.min(4, availableParallelism()));
+export const hashThreads = new HashThreads(DEFAULT_HASH_THREADS);

@@ -145,10 +145,11 @@ export function readObjectRange(
   blobs: BlobStore, segments: Segment[], start: number, end: number, sse?: SseCustomerKey,
 ): Readable {
   const release = blobs.pin(segments.map((s) => s.blobId));
-  const single = singleSegment(segments, start, end);
-  if (single && !sse) {
+  const slices = segmentSlices(segments, start, end);
+  if (slices.length === 1 && !sse) {
     // The common case, one blob read as it is: its file stream itself, with no copy stage in between.
-    const raw = blobs.read(single.seg.blobId, single.from, single.to);
+    const { seg, from, to } = slices[0]!;
+    const raw = blobs.read(seg.blobId, from, to);
     raw.once('close', release);
     return raw;
   }
@@ -158,43 +159,37 @@ export function readObjectRange(
   out.on('close', finish);
   out.on('end', finish);
   (async () => {
-    let segStart = 0;
-    for (const seg of segments) {
-      const segEnd = segStart + seg.length;
-      if (segEnd > start && segStart < end) {
-        const from = Math.max(start, segStart) - segStart;
-        const to = Math.min(end, segEnd) - segStart;
-        const raw = blobs.read(seg.blobId, from, to);
-        const src = sse && seg.iv ? raw.pipe(createSseCipher(sse, Buffer.from(seg.iv, 'base64'), from)) : raw;
-        // Written by hand rather than one pipeline per segment: those would pile listeners onto `out`.
-        try {
-          for await (const chunk of src) {
-            if (out.destroyed) break;
-            if (!out.write(chunk)) await drainedOrClosed(out);
-          }
-        } finally {
-          raw.destroy();
-          src.destroy();
+    for (const { seg, from, to } of slices) {
+      if (out.destroyed) break;
+      const raw = blobs.read(seg.blobId, from, to);
+      const src = sse && seg.iv ? raw.pipe(createSseCipher(sse, Buffer.from(seg.iv, 'base64'), from)) : raw;
+      // Written by hand rather than one pipeline per segment: those would pile listeners onto `out`.
+      try {
+        for await (const chunk of src) {
+          if (out.destroyed) break;
+          if (!out.write(chunk)) await drainedOrClosed(out);
         }
+      } finally {
+        raw.destroy();
+        src.destroy();
       }
-      segStart = segEnd;
-      if (segStart >= end || out.destroyed) break;
     }
     out.end();
   })().catch((e: unknown) => out.destroy(e as Error));
   return out;
 }
 
-/** The one segment holding all of [start, end), with the range in its own offsets; undefined if the range spans several. */
-function singleSegment(segments: Segment[], start: number, end: number): { seg: Segment; from: number; to: number } | undefined {
+/** The segments [start, end) touches, each with its part of the range in the segment's own offsets. */
+function segmentSlices(segments: Segment[], start: number, end: number): { seg: Segment; from: number; to: number }[] {
+  const slices: { seg: Segment; from: number; to: number }[] = [];
   let segStart = 0;
   for (const seg of segments) {
+    if (segStart >= end) break;
     const segEnd = segStart + seg.length;
-    if (start >= segStart && end <= segEnd && (start < segEnd || seg.length === 0)) return { seg, from: start - segStart, to: end - segStart };
-    if (segEnd > start) return undefined;
+    if (segEnd > start) slices.push({ seg, from: Math.max(start, segStart) - segStart, to: Math.min(end, segEnd) - segStart });
     segStart = segEnd;
   }
-  return undefined;
+  return slices;
 }
 
 /** Read a byte range fully (small ranges: pieces straddling part boundaries, seeder blocks). */

@@ -11,8 +11,8 @@ const FLUSH_EVERY = 8 * 1024 * 1024;
 /**
  * A file writer that flushes to disk while it is still being written. An upload is durable only once
  * fsynced; flushing everything at the end makes the disk wait for the hashing and then the client wait
- * for the disk. Starting `fdatasync` every FLUSH_EVERY bytes (it runs on the thread pool) overlaps the two, so the
- * final fsync in `sync()` has only the tail left to flush.
+ * for the disk. Starting `fdatasync` every FLUSH_EVERY bytes (it runs on the thread pool) overlaps the
+ * two, so the final fsync in `sync()` has only the tail left to flush.
  */
 export class FileSink extends Writable {
   readonly #path: string;
