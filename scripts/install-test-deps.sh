@@ -11,6 +11,11 @@ PACKAGES=(
   aria2              # aria2c 1.36: web seed and swarm tests
   qbittorrent-nox    # qBittorrent 4.5 (WebUI API): test/swarm/seeder-only.test.ts
   iproute2           # `ip netns` / veth test host for Transmission: test/swarm/tracker-swarm.test.ts (needs root)
+  postgresql-15      # PostgreSQL metadata store (--meta postgres://): private clusters started by the tests
+  redis-server       # Redis swarm store (--swarm redis://): private servers started by the tests
+  ceph-mon ceph-osd radosgw ceph-common uuid-runtime  # single-node Ceph RGW, the S3 cluster behind --store s3://
+  chromium           # headless browser for the web console tests (driven by playwright-core)
+  mktorrent          # reference torrent hasher for benchmarks
   # `npm ci` builds better-sqlite3 from source (prebuilds come from GitHub, which CI cannot reach)
   g++ make python3 ca-certificates
 )
